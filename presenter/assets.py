@@ -1,0 +1,42 @@
+"""Where our templates, static files and the bundled reveal.js live.
+
+An installed wheel carries them under ``presenter/_assets``; a source
+checkout has them at the top of the repository (reveal.js in
+``node_modules`` after ``npm ci``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_REPO = _PACKAGE.parent
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Folders of front-end files."""
+
+    templates: Path
+    static: Path
+    reveal: Path
+
+    def missing(self) -> str | None:
+        """A one-line explanation when reveal.js is not installed, else ``None``."""
+        if not (self.reveal / "reveal.js").is_file():
+            return (
+                f"reveal.js is missing ({self.reveal}): run `npm ci` in the presenter "
+                "checkout (or `make install`), then start again"
+            )
+        return None
+
+
+def find_assets() -> Assets:
+    """Locate the asset folders for this installation."""
+    bundled = _PACKAGE / "_assets"
+    if (bundled / "templates").is_dir():
+        return Assets(bundled / "templates", bundled / "static", bundled / "reveal" / "dist")
+    return Assets(
+        _REPO / "templates", _REPO / "static", _REPO / "node_modules" / "reveal.js" / "dist"
+    )

@@ -1,0 +1,44 @@
+"""The presenter secret: where it comes from and how it is checked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+SECRET_FILE = "secret"
+COOKIE_NAME = "presenter_auth"
+
+
+def load_or_create_secret(state_dir: Path) -> str:
+    """Read the secret kept in ``state_dir``, creating it (mode 0600) on first use.
+
+    Raises:
+        OSError: the state dir cannot be read or written.
+    """
+    path = state_dir / SECRET_FILE
+    try:
+        existing = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    secret = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def token_matches(secret: str, token: str | None) -> bool:
+    """Compare a token to the secret in constant time."""
+    if not token:
+        return False
+    return hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
+
+
+def cookie_secret(secret: str) -> str:
+    """The key that signs presenter cookies, derived so a new secret voids old cookies."""
+    return hmac.new(secret.encode("utf-8"), b"presenter cookie v1", hashlib.sha256).hexdigest()

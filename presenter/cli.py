@@ -1,0 +1,172 @@
+"""``presenter serve PATH``: find the decks, build the settings, run the server.
+
+User errors (a missing folder, a port in use, a broken front matter) end in
+one line on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+import tornado.httpserver
+import tornado.netutil
+
+from presenter import __version__, auth
+from presenter.app import make_app
+from presenter.assets import find_assets
+from presenter.core.decks import DeckLibrary, discover
+from presenter.core.errors import DeckError
+from presenter.settings import Settings
+
+STATE_DIR_NAME = ".presenter"
+
+
+class UserError(click.ClickException):
+    """An error the user can fix; printed as ``error: <message>``."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="presenter")
+def main() -> None:
+    """Serve reveal.js decks; every audience browser follows the presenter live."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--secret",
+    envvar="PRESENTER_SECRET",
+    default=None,
+    help="Presenter token (else $PRESENTER_SECRET, else one generated and kept in the state dir).",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Where session state is kept [default: PATH/{STATE_DIR_NAME}].",
+)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    help="Origin allowed to open the live socket when embedding (repeatable, '*' for any).",
+)
+def serve(
+    path: Path,
+    host: str,
+    port: int,
+    secret: str | None,
+    state_dir: Path | None,
+    allow_origins: tuple[str, ...],
+) -> None:
+    """Serve the deck in PATH, or every deck in the subfolders of PATH."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    assets = find_assets()
+    if (missing := assets.missing()) is not None:
+        raise UserError(missing)
+    try:
+        decks = discover(path)
+        library = DeckLibrary(decks)
+        for deck_id in library.ids():
+            library.get(deck_id)
+    except DeckError as exc:
+        raise UserError(str(exc)) from None
+    state_dir = state_dir or path / STATE_DIR_NAME
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(state_dir, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "permission denied")
+        if not secret:
+            secret = auth.load_or_create_secret(state_dir)
+    except OSError as exc:
+        raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
+    settings = Settings(
+        decks=decks,
+        secret=secret,
+        state_dir=state_dir.resolve(),
+        host=host,
+        port=port,
+        allow_origins=tuple(o.rstrip("/") for o in allow_origins),
+    )
+    try:
+        sockets = tornado.netutil.bind_sockets(port, address=host)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(f"port {port} on {host} is already in use (try --port)") from None
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    actual_port = sockets[0].getsockname()[1]
+    try:
+        asyncio.run(_run(settings, sockets, library, actual_port))
+    except sqlite3.Error as exc:
+        raise UserError(f"state database in {state_dir} cannot be used ({exc})") from None
+    except KeyboardInterrupt:
+        pass
+
+
+async def _run(
+    settings: Settings, sockets: list[socket.socket], library: DeckLibrary, port: int
+) -> None:
+    server = make_app(settings)
+    http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
+    http.add_sockets(sockets)
+    _print_urls(settings, library, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        http.stop()
+        server.close()
+        click.echo("presenter stopped", err=True)
+
+
+def _hosts(host: str) -> list[str]:
+    if host in ("0.0.0.0", "::", ""):
+        return ["127.0.0.1", *lan_addresses()]
+    return [host]
+
+
+def lan_addresses() -> list[str]:
+    """This machine's non-loopback IPv4 addresses, as far as its name resolves."""
+    found: list[str] = []
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return found
+    for info in infos:
+        address = str(info[4][0])
+        if not address.startswith("127.") and address not in found:
+            found.append(address)
+    return found
+
+
+def _print_urls(settings: Settings, library: DeckLibrary, port: int) -> None:
+    out = sys.stdout
+    print(f"presenter {__version__} serving {len(settings.decks)} deck(s)", file=out)
+    for host in _hosts(settings.host):
+        base = f"http://{host}:{port}"
+        print(f"\n  {base}/", file=out)
+        for deck_id in library.ids():
+            print(f"  {deck_id}", file=out)
+            print(f"    audience:  {base}/decks/{deck_id}/", file=out)
+            print(
+                f"    presenter: {base}/decks/{deck_id}/presenter?token={settings.secret}", file=out
+            )
+    print("\nKeep the presenter links to yourself: they carry the token. Ctrl+C stops.", file=out)
+    out.flush()

@@ -1,0 +1,55 @@
+"""Every error the core raises.
+
+Exception tree::
+
+    PresenterError
+    ├── ProtocolError   a wire message or state object is not acceptable;
+    │                   carries ``code`` (an ``error`` frame's code)
+    └── DeckError       a deck cannot be found or loaded; carries ``path``
+                        and, when known, ``line``
+
+Handlers turn these into one clear line, an HTTP status or an ``error`` frame;
+they never reach the user as a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+ErrorCode = Literal["bad_json", "bad_message", "unknown_type", "unauthorized", "forbidden"]
+
+
+class PresenterError(Exception):
+    """Base class of every error raised on purpose by presenter."""
+
+
+class ProtocolError(PresenterError):
+    """A client sent something the protocol does not accept.
+
+    Args:
+        code: one of the documented error codes.
+        message: a sentence for a human, safe to send back to the client.
+    """
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: ErrorCode = code
+        self.message = message
+
+
+class DeckError(PresenterError):
+    """A deck folder is missing, empty or holds a source that cannot be read.
+
+    Args:
+        path: the file or folder at fault.
+        message: what is wrong, without the path.
+        line: 1-based line number in ``path`` when the fault has one.
+    """
+
+    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,133 @@
+"""Parse client frames and build server frames of the live protocol.
+
+The contract is documented in ``docs/protocol.md``; :data:`PROTOCOL_VERSION`
+is the number sent in every ``welcome``. Server frames are built as ``str``
+once per event so a broadcast encodes its JSON a single time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from presenter.core.errors import ErrorCode, ProtocolError
+from presenter.core.state import SlideState
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 64 * 1024
+_MAX_NESTING = 32
+
+Role = Literal["audience", "presenter"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthMessage:
+    """``{"type": "auth", "token": T}``: a socket asks to become a presenter."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateMessage:
+    """``{"type": "state", "state": {...}}``: a presenter sets the slide state."""
+
+    state: SlideState
+
+
+ClientMessage = AuthMessage | StateMessage
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_json(text: str | bytes) -> object:
+    """Decode strict JSON: no NaN/Infinity, bounded nesting.
+
+    Raises:
+        ProtocolError: ``bad_json`` when ``text`` is not JSON.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("bad_json", "message is not UTF-8") from None
+    if _nesting_depth(text) > _MAX_NESTING:
+        raise ProtocolError("bad_json", "message is nested too deeply")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ProtocolError("bad_json", "message is not valid JSON") from None
+
+
+def _nesting_depth(text: str) -> int:
+    # An upper bound (brackets inside strings count too); it only has to stop
+    # json.loads from recursing thousands of levels deep.
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_client_message(text: str | bytes) -> ClientMessage:
+    """Parse one text frame from a client.
+
+    Raises:
+        ProtocolError: ``bad_json`` for non-JSON, ``bad_message`` for JSON that
+            is not an object, lacks a string ``type`` or has a wrong field,
+            ``unknown_type`` for a ``type`` the protocol does not define.
+    """
+    value = decode_json(text)
+    if not isinstance(value, dict):
+        raise ProtocolError("bad_message", "message must be a JSON object")
+    kind = value.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_message", 'message needs a string "type"')
+    if kind == "auth":
+        token = value.get("token")
+        if not isinstance(token, str):
+            raise ProtocolError("bad_message", 'auth needs a string "token"')
+        return AuthMessage(token=token)
+    if kind == "state":
+        if "state" not in value:
+            raise ProtocolError("bad_message", 'state needs a "state" object')
+        return StateMessage(state=SlideState.from_json(value["state"]))
+    raise ProtocolError("unknown_type", f"unknown message type {kind[:40]!r}")
+
+
+def _dump(value: dict[str, object]) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def welcome(deck: str, role: Role, seq: int, state: SlideState) -> str:
+    """The first frame on every connection, and the answer to a good ``auth``."""
+    return _dump(
+        {
+            "type": "welcome",
+            "protocol": PROTOCOL_VERSION,
+            "deck": deck,
+            "role": role,
+            "seq": seq,
+            "state": state.to_json(),
+        }
+    )
+
+
+def state_frame(seq: int, state: SlideState) -> str:
+    """The frame broadcast after each accepted change."""
+    return _dump({"type": "state", "seq": seq, "state": state.to_json()})
+
+
+def presence(audience: int) -> str:
+    """The frame telling presenters how many audience sockets are open."""
+    return _dump({"type": "presence", "audience": audience})
+
+
+def error(code: ErrorCode, message: str) -> str:
+    """An ``error`` frame; the socket stays open."""
+    return _dump({"type": "error", "code": code, "message": message})

@@ -1,0 +1,370 @@
+"""Thin Tornado handlers: they translate HTTP and WebSocket traffic to the core."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+import tornado.web
+import tornado.websocket
+from markupsafe import Markup
+
+from presenter import auth
+from presenter.assets import Assets
+from presenter.core import protocol
+from presenter.core.decks import Deck, DeckLibrary, bundled_name, resolve_file
+from presenter.core.errors import DeckError, ProtocolError
+from presenter.core.protocol import Role
+from presenter.core.session import Snapshot
+from presenter.core.state import SlideState
+from presenter.hub import Hub
+from presenter.live import Live
+from presenter.settings import Settings
+
+log = logging.getLogger("presenter")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every handler gets through ``initialize``."""
+
+    settings: Settings
+    library: DeckLibrary
+    live: Live
+    hub: Hub
+    assets: Assets
+    templates: jinja2.Environment
+
+
+class QuietSummary(tornado.web.RequestHandler):
+    """Keeps query strings (which may hold ``?token=``) out of Tornado's log lines."""
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+
+class PageMixin(QuietSummary):
+    """Error pages (HTML, or JSON under ``/api/``) rendered from our templates."""
+
+    ctx: Context
+
+    def render_page(self, name: str, status: int = 200, **values: Any) -> None:
+        """Render a template from ``templates/`` and finish the request."""
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(self.ctx.templates.get_template(name).render(**values))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = self._reason or HTTPStatus(status_code).phrase
+        if "/api/" in self.request.path or self.request.path.endswith("/ws"):
+            self.finish({"error": reason, "status": status_code})
+            return
+        self.render_page("error.html", status=status_code, code=status_code, message=reason)
+
+
+class BaseHandler(PageMixin):
+    """Shared helpers: deck lookup, presenter cookie, security headers."""
+
+    def initialize(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "same-origin")
+
+    def deck_or_404(self, deck_id: str) -> Deck:
+        """The deck, or a 404 that names the unknown id."""
+        try:
+            deck = self.ctx.library.get(deck_id)
+        except DeckError as exc:
+            raise tornado.web.HTTPError(
+                500, reason="Deck cannot be loaded", log_message=str(exc)
+            ) from None
+        if deck is None:
+            raise tornado.web.HTTPError(404, reason=f"No deck named {deck_id!r}")
+        return deck
+
+    def is_presenter(self) -> bool:
+        """Whether the request carries a valid presenter cookie."""
+        return self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
+
+
+class IndexHandler(BaseHandler):
+    """``GET /``: the deck listing, or a redirect when there is one deck."""
+
+    def get(self) -> None:
+        ids = self.ctx.library.ids()
+        if len(ids) == 1:
+            self.redirect(f"/decks/{ids[0]}/")
+            return
+        decks = []
+        for deck_id in ids:
+            try:
+                deck = self.ctx.library.get(deck_id)
+            except DeckError:
+                deck = None
+            decks.append({"id": deck_id, "deck": deck})
+        self.render_page("index.html", decks=decks)
+
+
+class HealthHandler(BaseHandler):
+    """``GET /healthz``: 200 while the server runs."""
+
+    def get(self) -> None:
+        self.finish({"ok": True})
+
+
+class SlashHandler(BaseHandler):
+    """``/decks/<id>`` -> ``/decks/<id>/`` so relative links resolve inside the deck."""
+
+    def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        self.redirect(f"/decks/{deck_id}/", permanent=True)
+
+
+def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:
+    """The JSON the front end reads from ``#presenter-config``."""
+    return {
+        "deck": deck.id,
+        "kind": deck.kind,
+        "view": view,
+        "ws": f"/decks/{deck.id}/ws",
+        "seq": snapshot.seq,
+        "state": snapshot.state.to_json(),
+        "reveal": deck.reveal_options,
+    }
+
+
+class AudienceHandler(BaseHandler):
+    """``GET /decks/<id>/``: the deck, notes removed, following the presenter.
+
+    ``?view=embed`` gives the same deck without a live connection, for the
+    previews inside the presenter page.
+    """
+
+    def get(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        view = "embed" if self.get_query_argument("view", "") == "embed" else "audience"
+        config = page_config(deck, self.ctx.live.snapshot(deck_id), view)
+        self.set_header("Cache-Control", "no-store")
+        if deck.kind == "markdown":
+            self.render_page("deck.html", deck=deck, config=config)
+            return
+        head = self.ctx.templates.get_template("inject_head.html").render(config=config)
+        body = self.ctx.templates.get_template("inject_body.html").render(config=config)
+        before, middle, after = deck.page
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(before + head + middle + body + after)
+
+
+class PresenterHandler(BaseHandler):
+    """``/decks/<id>/presenter``: the presenter page, behind the secret.
+
+    ``?token=`` (or the login form's POST) with the right secret sets a signed
+    HttpOnly cookie and redirects to the bare URL, so the secret leaves the
+    address bar and the history.
+    """
+
+    def get(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        token = self.get_query_argument("token", None)
+        if token is not None:
+            self._login(deck, token)
+            return
+        if not self.is_presenter():
+            self._refuse(deck, wrong=False)
+            return
+        snapshot = self.ctx.live.snapshot(deck_id)
+        config = page_config(deck, snapshot, "presenter")
+        config.update(
+            notes=deck.notes,
+            titles=list(deck.titles),
+            slideCount=deck.slide_count,
+            audienceUrl=self._url(f"/decks/{deck_id}/"),
+        )
+        self.set_header("Cache-Control", "no-store")
+        self.render_page("presenter.html", deck=deck, config=config)
+
+    def post(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        self.check_xsrf_cookie()
+        self._login(deck, self.get_body_argument("token", ""))
+
+    def _login(self, deck: Deck, token: str) -> None:
+        if not auth.token_matches(self.ctx.settings.secret, token):
+            self._refuse(deck, wrong=True)
+            return
+        self.set_signed_cookie(
+            auth.COOKIE_NAME, "1", expires_days=30, httponly=True, samesite="Lax", path="/"
+        )
+        rest = [
+            (k, v) for k, vs in self.request.query_arguments.items() for v in vs if k != "token"
+        ]
+        query = urlencode([(k, v.decode("utf-8", "replace")) for k, v in rest])
+        self.redirect(self.request.path + (f"?{query}" if query else ""), status=303)
+
+    def _refuse(self, deck: Deck, wrong: bool) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.render_page(
+            "login.html",
+            status=403,
+            deck_id=deck.id,
+            wrong=wrong,
+            xsrf_form_html=Markup(self.xsrf_form_html()),
+        )
+
+    def _url(self, path: str) -> str:
+        return f"{self.request.protocol}://{self.request.host}{path}"
+
+
+class StateApiHandler(BaseHandler):
+    """``GET``/``POST /decks/<id>/api/state``: the snapshot, and a way to set it over HTTP."""
+
+    def check_xsrf_cookie(self) -> None:
+        # Bearer-token API: no cookies are honoured, so there is nothing to forge.
+        return
+
+    def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.ctx.live.snapshot(deck_id).to_json())
+
+    def post(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not auth.token_matches(self.ctx.settings.secret, token):
+            self.set_header("WWW-Authenticate", 'Bearer realm="presenter"')
+            self._fail(401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required")
+            return
+        try:
+            body = protocol.decode_json(self.request.body)
+            if not isinstance(body, dict) or "state" not in body:
+                raise ProtocolError("bad_message", 'body must be a JSON object {"state": {...}}')
+            state = SlideState.from_json(body["state"])
+        except ProtocolError as exc:
+            self._fail(400, exc.code, exc.message)
+            return
+        self.finish(self.ctx.live.set_state(deck_id, state).to_json())
+
+    def _fail(self, status: int, code: str, message: str) -> None:
+        self.set_status(status)
+        self.finish({"error": message, "code": code})
+
+
+class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
+    """``WS /decks/<id>/ws``: the live protocol (see docs/protocol.md)."""
+
+    ctx: Context
+    deck: str
+    role: Role
+
+    def initialize(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.role = "audience"
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        deck_id = args[0]
+        if self.ctx.library.folder(deck_id) is None:
+            self.set_status(404)
+            self.finish({"error": f"No deck named {deck_id!r}", "status": 404})
+            return
+        await super().get(*args, **kwargs)
+
+    def check_origin(self, origin: str) -> bool:
+        allowed = self.ctx.settings.allow_origins
+        if "*" in allowed or origin.rstrip("/") in allowed:
+            return True
+        return super().check_origin(origin)
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self.deck = args[0]
+        if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
+            self.role = "presenter"
+        self.ctx.hub.add(self)
+        self._welcome()
+        if self.role == "presenter":
+            self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
+
+    def _welcome(self) -> None:
+        snapshot = self.ctx.live.snapshot(self.deck)
+        self.send(protocol.welcome(self.deck, self.role, snapshot.seq, snapshot.state))
+
+    def send(self, frame: str) -> None:
+        """Queue a frame; a socket that closed meanwhile is skipped."""
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            self.write_message(frame)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            if isinstance(message, bytes):
+                raise ProtocolError("bad_message", "binary frames are not accepted; send JSON text")
+            self._handle(protocol.parse_client_message(message))
+        except ProtocolError as exc:
+            self.send(protocol.error(exc.code, exc.message))
+        except Exception:
+            # Never let one message drop the socket; the failure is ours, not the client's.
+            log.exception("live message on deck %s failed", self.deck)
+
+    def _handle(self, message: protocol.ClientMessage) -> None:
+        if isinstance(message, protocol.AuthMessage):
+            if not auth.token_matches(self.ctx.settings.secret, message.token):
+                raise ProtocolError("unauthorized", "wrong presenter token")
+            self.ctx.hub.promote(self)
+            self._welcome()
+            return
+        if self.role != "presenter":
+            raise ProtocolError("forbidden", "only a presenter can change the slide state")
+        self.ctx.live.set_state(self.deck, message.state)
+
+    def on_close(self) -> None:
+        self.ctx.hub.remove(self)
+
+
+class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
+    """Other files of a deck folder (images, CSS, fonts), and reveal.js fallbacks.
+
+    Paths are checked by :func:`presenter.core.decks.resolve_file`: nothing
+    outside the folder, no dotfiles, never the deck's source. A reference to
+    ``dist/...`` or ``plugin/...`` the folder does not hold is served from the
+    bundled reveal.js.
+    """
+
+    ctx: Context
+
+    def initialize(self, ctx: Context) -> None:  # type: ignore[override]
+        self.ctx = ctx
+        super().initialize(path=str(ctx.assets.reveal))
+
+    async def get(self, deck_id: str, path: str, include_body: bool = True) -> None:  # type: ignore[override]
+        folder = self.ctx.library.folder(deck_id)
+        if folder is None:
+            raise tornado.web.HTTPError(404, reason=f"No deck named {deck_id!r}")
+        refuse = (folder / "slides.md", folder / "index.html", self.ctx.settings.state_dir)
+        found = resolve_file(folder, path, refuse)
+        root = folder
+        if found is None and (bundled := bundled_name(path)) is not None:
+            found = resolve_file(self.ctx.assets.reveal, bundled)
+            root = self.ctx.assets.reveal
+        if found is None:
+            raise tornado.web.HTTPError(404, reason="No such file in this deck")
+        self.root = str(root.resolve())
+        await super().get(str(found.relative_to(root.resolve())), include_body)
+
+    async def head(self, deck_id: str, path: str) -> None:  # type: ignore[override]
+        await self.get(deck_id, path, include_body=False)
+
+
+class RevealHandler(QuietSummary, tornado.web.StaticFileHandler):
+    """``/reveal/...``: the bundled reveal.js ``dist`` folder."""
+
+
+class StaticHandler(QuietSummary, tornado.web.StaticFileHandler):
+    """``/static/...``: our own JavaScript and CSS."""

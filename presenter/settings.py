@@ -1,0 +1,31 @@
+"""Everything a server needs to know, gathered once by the CLI (or a test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server settings.
+
+    Attributes:
+        decks: deck id -> deck folder, as found by :func:`presenter.core.decks.discover`.
+        secret: the presenter token for every deck.
+        state_dir: folder of the state database; never served.
+        host, port: where the CLI listens (also used to print URLs).
+        allow_origins: extra origins allowed to open the live socket
+            (``"*"`` allows any); same-origin is always allowed.
+        presence_interval: seconds between presence frames at most.
+        ping_interval: seconds between WebSocket pings (0 turns them off).
+    """
+
+    decks: dict[str, Path]
+    secret: str
+    state_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allow_origins: tuple[str, ...] = field(default_factory=tuple)
+    presence_interval: float = 0.25
+    ping_interval: float = 20.0

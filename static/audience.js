@@ -1,0 +1,107 @@
+// The audience side of a deck page: follow the presenter, let the viewer
+// browse on their own, and snap back with #back-to-live.
+// With ?view=embed (the presenter's previews) it only prepares reveal.js.
+
+import { LiveConnection, showStatus, socketUrl } from './connection.js';
+import { STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, waitForReveal } from './state.js';
+
+const config = readConfig();
+
+function reveal() {
+  document.documentElement.classList.remove('presenter-pending');
+}
+
+async function start() {
+  if (config.kind === 'markdown' && window.Reveal && !window.Reveal.isReady()) {
+    window.Reveal.initialize({
+      ...config.reveal,
+      hash: false,
+      history: false,
+      // Below 435px reveal.js switches to its scroll view, which cannot follow.
+      scrollActivationWidth: null,
+      plugins: window.RevealHighlight ? [window.RevealHighlight] : [],
+    });
+  }
+  // Never leave the page hidden, whatever happens below.
+  const failsafe = setTimeout(reveal, 3000);
+  const Reveal = await waitForReveal();
+  if (!Reveal) {
+    reveal();
+    const indicator = document.getElementById('presenter-connection');
+    showStatus(indicator, 'not following');
+    if (indicator) indicator.title = 'This deck does not expose window.Reveal, so it cannot follow';
+    return null;
+  }
+  if (config.kind === 'html') Reveal.configure({ scrollActivationWidth: null });
+  await jumpTo(Reveal, config.state);
+  clearTimeout(failsafe);
+  reveal();
+  return Reveal;
+}
+
+function follow(Reveal) {
+  const button = document.getElementById('back-to-live');
+  const indicator = document.getElementById('presenter-connection');
+  let live = config.state;
+  let liveSeq = config.seq;
+  let following = true;
+  let applying = false;
+
+  const apply = (state) => {
+    if (sameState(Reveal.getState(), state)) return;
+    applying = true;
+    try {
+      Reveal.setState(toReveal(state));
+    } finally {
+      applying = false;
+    }
+  };
+
+  const setFollowing = (value) => {
+    following = value;
+    document.documentElement.classList.toggle('presenter-browsing', !value);
+    if (button) button.hidden = value;
+    if (value) apply(live);
+  };
+
+  for (const name of STATE_EVENTS) {
+    Reveal.on(name, () => {
+      if (applying || !following) return;
+      if (!sameState(Reveal.getState(), live)) setFollowing(false);
+    });
+  }
+  if (button) button.addEventListener('click', () => setFollowing(true));
+
+  const connection = new LiveConnection(socketUrl(config.ws), {
+    status: (name) => showStatus(indicator, name),
+    message: (msg) => {
+      if (msg.type === 'welcome') {
+        // A welcome is authoritative, even if the server's numbering restarted.
+        liveSeq = msg.seq;
+        live = msg.state;
+      } else if (msg.type === 'state') {
+        if (typeof msg.seq !== 'number' || msg.seq <= liveSeq) return;
+        liveSeq = msg.seq;
+        live = msg.state;
+      } else {
+        return;
+      }
+      if (following) apply(live);
+    },
+  });
+  connection.start();
+  window.presenterLive = {
+    get following() { return following; },
+    get seq() { return liveSeq; },
+    get state() { return live; },
+    connection,
+  };
+}
+
+const ready = start();
+if (config.view === 'embed') {
+  // The presenter page drives embedded previews directly through this promise.
+  window.presenterReady = ready;
+} else {
+  ready.then((Reveal) => { if (Reveal) follow(Reveal); });
+}

@@ -1,0 +1,81 @@
+// Slide-state helpers shared by the audience page and the presenter page.
+
+/** Read the JSON the server put in #presenter-config. */
+export function readConfig(doc = document) {
+  const node = doc.getElementById('presenter-config');
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+/** The wire form of a reveal.js state: five keys, indexf null when no fragment is shown. */
+export function toWire(state) {
+  const f = state.indexf;
+  return {
+    indexh: state.indexh | 0,
+    indexv: state.indexv | 0,
+    indexf: typeof f === 'number' && f >= -1 ? f : null,
+    paused: Boolean(state.paused),
+    overview: Boolean(state.overview),
+  };
+}
+
+/** The argument for Reveal.setState(): reveal.js wants indexf absent rather than null. */
+export function toReveal(state) {
+  const wire = toWire(state);
+  const out = { indexh: wire.indexh, indexv: wire.indexv, paused: wire.paused, overview: wire.overview };
+  if (wire.indexf !== null) out.indexf = wire.indexf;
+  return out;
+}
+
+/** Whether two states show the same thing (null, -1 and a missing indexf are alike only when equal after toWire). */
+export function sameState(a, b) {
+  if (!a || !b) return false;
+  const x = toWire(a);
+  const y = toWire(b);
+  const fx = x.indexf === null ? -1 : x.indexf;
+  const fy = y.indexf === null ? -1 : y.indexf;
+  return x.indexh === y.indexh && x.indexv === y.indexv && fx === fy
+    && x.paused === y.paused && x.overview === y.overview;
+}
+
+/** reveal.js events that mean the visible state changed. */
+export const STATE_EVENTS = [
+  'slidechanged', 'fragmentshown', 'fragmenthidden',
+  'paused', 'resumed', 'overviewshown', 'overviewhidden',
+];
+
+/**
+ * Wait until `win.Reveal` exists and is ready. Decks that import reveal.js as an
+ * ES module and never set window.Reveal resolve to null after `timeoutMs`.
+ */
+export function waitForReveal(win = window, timeoutMs = 10000) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const check = () => {
+      const Reveal = win.Reveal;
+      if (Reveal && typeof Reveal.isReady === 'function') {
+        if (Reveal.isReady()) return resolve(Reveal);
+        Reveal.on('ready', () => resolve(Reveal));
+        return undefined;
+      }
+      if (Date.now() - started > timeoutMs) return resolve(null);
+      setTimeout(check, 50);
+      return undefined;
+    };
+    check();
+  });
+}
+
+/** Apply a state without animation, for the first paint and for previews. */
+export function jumpTo(Reveal, state) {
+  const config = Reveal.getConfig();
+  const transition = config.transition;
+  const backgroundTransition = config.backgroundTransition;
+  Reveal.configure({ transition: 'none', backgroundTransition: 'none' });
+  Reveal.setState(toReveal(state));
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      Reveal.configure({ transition, backgroundTransition });
+      resolve();
+    }));
+  });
+}
