@@ -319,6 +319,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
                 raise ProtocolError("unauthorized", "wrong presenter token")
             self.ctx.hub.promote(self)
             self._welcome()
+            self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
             return
         if self.role != "presenter":
             raise ProtocolError("forbidden", "only a presenter can change the slide state")

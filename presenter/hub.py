@@ -49,9 +49,8 @@ class Hub:
         self._presence_changed(conn.deck)
 
     def promote(self, conn: Connection) -> None:
-        """Make ``conn`` a presenter and tell it the audience count right away."""
+        """Make ``conn`` a presenter; the audience count of its deck drops by one."""
         conn.role = "presenter"
-        conn.send(protocol.presence(self.audience_count(conn.deck)))
         self._presence_changed(conn.deck)
 
     def audience_count(self, deck: str) -> int:

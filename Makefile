@@ -1,0 +1,56 @@
+# make demo: install, then serve slides/ on 127.0.0.1:8000.
+# make test: install (Chromium from Debian when missing), then every test and the linters.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest
+INSTALLED := $(VENV)/.installed
+REVEAL := node_modules/reveal.js/dist/reveal.js
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test test-unit test-integration test-e2e lint chromium clean
+
+install: $(INSTALLED) $(REVEAL)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(REVEAL): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(INSTALLED): pyproject.toml $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: install
+	$(BIN)/presenter serve slides --host $(HOST) --port $(PORT)
+
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Chromium from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install chromium
+	$(PYTEST) tests/unit tests/integration
+	$(PYTEST) tests/e2e
+	$(MAKE) --no-print-directory lint
+
+test-unit: install
+	$(PYTEST) tests/unit
+
+test-integration: install
+	$(PYTEST) tests/integration
+
+test-e2e: install chromium
+	$(PYTEST) tests/e2e
+
+lint: install
+	$(BIN)/ruff check presenter tests
+	$(BIN)/ruff format --check presenter tests
+	$(BIN)/mypy presenter
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""Fixtures shared by unit and integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import tornado.httpserver
+import tornado.testing
+
+from presenter.app import Server, make_app
+from presenter.core.decks import discover
+from presenter.settings import Settings
+from tests.helpers import SECRET, write_decks
+
+
+@pytest.fixture
+def deck_root(tmp_path: Path) -> Path:
+    """A folder with the ``md`` and ``html`` test decks."""
+    return write_decks(tmp_path / "decks")
+
+
+@dataclass
+class LiveServer:
+    """An in-process server on 127.0.0.1 and a free port."""
+
+    server: Server
+    port: int
+    settings: Settings
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws(self, deck: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/decks/{deck}/ws"
+
+
+@pytest.fixture
+async def live_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """Serve ``deck_root`` in this process (presence every 50 ms for fast tests)."""
+    settings = Settings(
+        decks=discover(deck_root),
+        secret=SECRET,
+        state_dir=tmp_path / "state",
+        presence_interval=0.05,
+    )
+    settings.state_dir.mkdir()
+    server = make_app(settings)
+    sock, port = tornado.testing.bind_unused_port()
+    http = tornado.httpserver.HTTPServer(server.app)
+    http.add_sockets([sock])
+    try:
+        yield LiveServer(server, port, settings)
+    finally:
+        http.stop()
+        await http.close_all_connections()
+        server.close()
