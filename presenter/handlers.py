@@ -6,6 +6,8 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from presenter.assets import Assets
 from presenter.core import protocol
 from presenter.core.decks import Deck, DeckLibrary, bundled_name, resolve_file
 from presenter.core.errors import DeckError, ProtocolError
+from presenter.core.htmldeck import strip_markdown_file_notes
 from presenter.core.protocol import Role
 from presenter.core.session import Snapshot
 from presenter.core.state import SlideState
@@ -46,6 +49,18 @@ class QuietSummary(tornado.web.RequestHandler):
 
     def _request_summary(self) -> str:
         return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        # Tornado's default prints the whole request, query string included.
+        log.error("uncaught exception in %s", self._request_summary(), exc_info=(typ, value, tb))  # type: ignore[arg-type]
 
 
 class PageMixin(QuietSummary):
@@ -356,8 +371,22 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
             root = self.ctx.assets.reveal
         if found is None:
             raise tornado.web.HTTPError(404, reason="No such file in this deck")
+        if found.suffix.lower() in (".md", ".markdown") and root == folder:
+            # Markdown an HTML deck loads (data-markdown="x.md") may hold notes.
+            self._send_markdown(found, include_body)
+            return
         self.root = str(root.resolve())
         await super().get(str(found.relative_to(root.resolve())), include_body)
+
+    def _send_markdown(self, path: Path, include_body: bool) -> None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            raise tornado.web.HTTPError(404, reason="No such file in this deck") from None
+        self.absolute_path = str(path)  # the ETag follows the file on disk
+        self.set_header("Content-Type", "text/markdown; charset=UTF-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(strip_markdown_file_notes(text) if include_body else None)
 
     async def head(self, deck_id: str, path: str) -> None:  # type: ignore[override]
         await self.get(deck_id, path, include_body=False)

@@ -69,6 +69,16 @@ def strip_markdown_notes(text: str, separators: list[str]) -> str:
     return "".join(out)
 
 
+# Any line of dashes ends a note in an external markdown file: whatever separators
+# the deck declares, its slide breaks are made of them.
+_ANY_DASH_LINE = r"^[ \t]*-{2,}[ \t]*$"
+
+
+def strip_markdown_file_notes(text: str) -> str:
+    """Remove ``Note:`` blocks from a markdown file a deck loads with ``data-markdown``."""
+    return strip_markdown_notes(text, [_ANY_DASH_LINE])
+
+
 def _strip_markdown_templates(root: htmltree.Element) -> None:
     for section in root.iter():
         if section.tag != "section" or not section.has("data-markdown"):
