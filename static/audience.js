@@ -32,7 +32,12 @@ async function start() {
     if (indicator) indicator.title = 'This deck does not expose window.Reveal, so it cannot follow';
     return null;
   }
-  if (config.kind === 'html') Reveal.configure({ scrollActivationWidth: null });
+  if (config.kind === 'html') {
+    // The author's initialize() may already have switched a phone to the scroll
+    // view; turning the option off does not leave it, so leave it explicitly.
+    Reveal.configure({ scrollActivationWidth: null });
+    if (Reveal.isScrollView()) Reveal.toggleScrollView(false);
+  }
   await jumpTo(Reveal, config.state);
   clearTimeout(failsafe);
   reveal();

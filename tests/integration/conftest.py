@@ -1,0 +1,55 @@
+"""Integration fixtures: in-process servers built with custom settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tornado.httpserver
+import tornado.testing
+
+from presenter.app import make_app
+from presenter.core.decks import discover
+from presenter.settings import Settings
+from tests.conftest import LiveServer
+from tests.helpers import SECRET
+
+MakeServer = Callable[..., Awaitable[LiveServer]]
+
+
+@pytest.fixture
+async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServer]:
+    """Build extra in-process servers, like ``live_server`` but with other settings.
+
+    Call ``await make_server(decks=..., **settings)``; every server is closed at teardown.
+    """
+    started: list[tuple[tornado.httpserver.HTTPServer, LiveServer]] = []
+
+    async def build(decks: dict[str, Path] | None = None, **overrides: Any) -> LiveServer:
+        state_dir = tmp_path / f"state-{len(started)}"
+        state_dir.mkdir()
+        values: dict[str, Any] = {
+            "decks": decks if decks is not None else discover(deck_root),
+            "secret": SECRET,
+            "state_dir": state_dir,
+            "presence_interval": 0.05,
+            **overrides,
+        }
+        settings = Settings(**values)
+        server = make_app(settings)
+        sock, port = tornado.testing.bind_unused_port()
+        http = tornado.httpserver.HTTPServer(server.app)
+        http.add_sockets([sock])
+        live = LiveServer(server, port, settings)
+        started.append((http, live))
+        return live
+
+    try:
+        yield build
+    finally:
+        for http, live in started:
+            http.stop()
+            await http.close_all_connections()
+            live.server.close()

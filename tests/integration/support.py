@@ -1,0 +1,275 @@
+"""Helpers for integration tests: raw HTTP, JSON over WebSocket, timeouts, subprocesses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any, Protocol
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from tests.helpers import ROOT, SECRET, TIMEOUT_FACTOR, ServerProcess, free_port
+
+TIMEOUT = 5.0 * TIMEOUT_FACTOR
+# How long "nothing arrives" is watched for; long enough for a broadcast to land.
+QUIET = 0.3 * TIMEOUT_FACTOR
+
+DEFAULT_STATE = {"indexh": 0, "indexv": 0, "indexf": None, "paused": False, "overview": False}
+
+
+class HasPort(Protocol):
+    port: int
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Message
+    body: bytes
+    reason: str = ""
+    cookies: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def cookie(self, name: str) -> str | None:
+        """The ``name=value`` pair of a Set-Cookie header, or ``None``."""
+        for raw in self.cookies:
+            pair = raw.split(";", 1)[0].strip()
+            if pair.split("=", 1)[0] == name:
+                return pair
+        return None
+
+    def set_cookie_header(self, name: str) -> str | None:
+        """The whole Set-Cookie header for ``name`` (with its attributes)."""
+        for raw in self.cookies:
+            if raw.split("=", 1)[0].strip() == name:
+                return raw
+        return None
+
+
+def fetch(
+    server: HasPort,
+    method: str,
+    path: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """One HTTP request sent as is: no redirects followed, no path normalisation."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(
+            status=resp.status,
+            headers=resp.msg,
+            body=data,
+            reason=resp.reason,
+            cookies=resp.msg.get_all("Set-Cookie") or [],
+        )
+    finally:
+        conn.close()
+
+
+async def afetch(
+    server: HasPort,
+    method: str,
+    path: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """:func:`fetch` from a thread, so an in-process server on this loop can answer."""
+    return await asyncio.wait_for(
+        asyncio.to_thread(fetch, server, method, path, body, headers), TIMEOUT * 2
+    )
+
+
+def bearer(token: str = SECRET) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def state(**fields: Any) -> dict[str, Any]:
+    """A full wire state: defaults overridden by ``fields``."""
+    return {**DEFAULT_STATE, **fields}
+
+
+def post_state(server: HasPort, value: Any, token: str = SECRET) -> Response:
+    return fetch(
+        server, "POST", "/decks/md/api/state", json.dumps({"state": value}), bearer(token)
+    )
+
+
+async def apost_state(
+    server: HasPort, value: Any, token: str = SECRET, deck: str = "md"
+) -> Response:
+    return await afetch(
+        server, "POST", f"/decks/{deck}/api/state", json.dumps({"state": value}), bearer(token)
+    )
+
+
+async def presenter_cookie(server: HasPort, deck: str = "md") -> str:
+    """Log in with ``?token=`` and return the ``presenter_auth=...`` cookie pair."""
+    resp = await afetch(server, "GET", f"/decks/{deck}/presenter?token={SECRET}")
+    assert resp.status in (302, 303), resp.status
+    cookie = resp.cookie("presenter_auth")
+    assert cookie is not None, resp.cookies
+    return cookie
+
+
+async def recv(ws: ClientConnection, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """The next frame, decoded; fails after ``timeout`` seconds."""
+    raw = await asyncio.wait_for(ws.recv(), timeout)
+    assert isinstance(raw, str), f"expected a text frame, got {raw!r}"
+    value = json.loads(raw)
+    assert isinstance(value, dict), value
+    return value
+
+
+async def recv_type(ws: ClientConnection, kind: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+    """The next frame of type ``kind``, skipping others (e.g. presence)."""
+    return await recv_match(ws, lambda f: f.get("type") == kind, timeout, f"a {kind!r} frame")
+
+
+async def recv_match(
+    ws: ClientConnection, predicate: Any, timeout: float = TIMEOUT, what: str = "a frame"
+) -> dict[str, Any]:
+    """The first frame satisfying ``predicate``; frames before it are dropped."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    seen: list[dict[str, Any]] = []
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"no {what} within {timeout}s; got {seen}")
+        try:
+            frame = await recv(ws, left)
+        except TimeoutError:
+            raise AssertionError(f"no {what} within {timeout}s; got {seen}") from None
+        if predicate(frame):
+            return frame
+        seen.append(frame)
+
+
+async def drain(ws: ClientConnection, duration: float = QUIET) -> list[dict[str, Any]]:
+    """Every frame that arrives within ``duration`` seconds."""
+    frames: list[dict[str, Any]] = []
+    deadline = asyncio.get_running_loop().time() + duration
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            frames.append(await recv(ws, left))
+        except TimeoutError:
+            break
+        except ConnectionClosed:
+            break
+    return frames
+
+
+async def send(ws: ClientConnection, value: Any) -> None:
+    await asyncio.wait_for(ws.send(json.dumps(value)), TIMEOUT)
+
+
+async def authenticate(ws: ClientConnection, token: str = SECRET) -> dict[str, Any]:
+    """Send ``auth`` and return the presenter ``welcome`` that answers it."""
+    await send(ws, {"type": "auth", "token": token})
+    frame = await recv_type(ws, "welcome")
+    assert frame["role"] == "presenter", frame
+    return frame
+
+
+def hidden_input(html: str, name: str) -> str | None:
+    """The value of ``<input type="hidden" name=name value=...>`` in ``html``."""
+    for tag in re.findall(r"<input[^>]*>", html):
+        if re.search(rf'name="{re.escape(name)}"', tag):
+            found = re.search(r'value="([^"]*)"', tag)
+            if found:
+                return found.group(1)
+    return None
+
+
+# --- subprocess servers without the --secret that tests.helpers adds ------------------
+
+
+def spawn_server(
+    path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> ServerProcess:
+    """``python -m presenter serve PATH *args`` with exactly the given arguments.
+
+    ``PRESENTER_SECRET`` is removed from the environment unless ``env`` sets it.
+    Waits for ``/healthz`` and fails fast with the server's output.
+    """
+    port = port or free_port()
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-it-{port}-{time.time_ns()}.log"
+    environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
+    environ.update(env or {})
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+            env=environ,
+        )
+    server = ServerProcess(process, port, log_path)
+    deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"presenter exited with {process.returncode}:\n{server.output()}")
+        with (
+            contextlib.suppress(OSError, urllib.error.URLError),
+            urllib.request.urlopen(f"{server.base}/healthz", timeout=1) as response,
+        ):
+            if response.status == 200:
+                return server
+        time.sleep(0.05)
+    server.stop(kill=True)
+    raise RuntimeError(f"presenter did not answer /healthz:\n{server.output()}")
+
+
+@contextlib.contextmanager
+def spawned(path: Path, *args: str, **kwargs: Any) -> Iterator[ServerProcess]:
+    """:func:`spawn_server` that always stops the process."""
+    server = spawn_server(path, *args, **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m presenter *args`` to completion (20 s at most)."""
+    environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "presenter", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environ,
+        timeout=20 * TIMEOUT_FACTOR,
+        check=False,
+    )
