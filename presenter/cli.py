@@ -7,6 +7,7 @@ one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -143,17 +144,24 @@ def _hosts(host: str) -> list[str]:
 
 
 def lan_addresses() -> list[str]:
-    """This machine's non-loopback IPv4 addresses, as far as its name resolves."""
+    """This machine's non-loopback IPv4 addresses, best first.
+
+    The first comes from the routing table: connecting a UDP socket only picks
+    the interface a packet would leave by, and sends nothing. Others come from
+    resolving the host name.
+    """
     found: list[str] = []
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return found
-    for info in infos:
-        address = str(info[4][0])
-        if not address.startswith("127.") and address not in found:
-            found.append(address)
-    return found
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1; no packet is sent
+        found.append(str(probe.getsockname()[0]))
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(str(info[4][0]))
+    unique: list[str] = []
+    for address in found:
+        if not address.startswith(("127.", "0.")) and address not in unique:
+            unique.append(address)
+    return unique
 
 
 def _print_urls(settings: Settings, library: DeckLibrary, port: int) -> None:
