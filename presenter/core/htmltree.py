@@ -92,6 +92,7 @@ class Element:
     parent: Element | None = None
     source: str | None = None
     closed: bool = False
+    end_source: str | None = None
 
     def get(self, name: str) -> str | None:
         """The value of attribute ``name`` (``""`` for a bare attribute), or ``None``."""
@@ -167,10 +168,29 @@ Node = Element | Raw
 
 
 class _Builder(HTMLParser):
-    def __init__(self) -> None:
+    """Builds the tree; must be fed the whole text in one ``feed`` call.
+
+    The tokenizer does not hand out the raw text of end tags and entities, so
+    the builder finds it in the source from the tokenizer's line and column.
+    """
+
+    def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=False)
+        self.text = text
+        self.line_starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self.line_starts.append(index + 1)
         self.root = Element("#root")
         self.stack: list[Element] = [self.root]
+
+    def _here(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def _raw_reference(self, prefix: str, name: str) -> str:
+        end = self._here() + len(prefix) + len(name)
+        return f"{prefix}{name};" if self.text.startswith(";", end) else f"{prefix}{name}"
 
     @property
     def top(self) -> Element:
@@ -195,10 +215,11 @@ class _Builder(HTMLParser):
                 return None
         return None
 
-    def _pop_to(self, tag: str, explicit: bool) -> None:
+    def _pop_to(self, tag: str, explicit: bool, end_source: str | None = None) -> None:
         for i in range(len(self.stack) - 1, 0, -1):
             if self.stack[i].tag == tag:
                 self.stack[i].closed = explicit
+                self.stack[i].end_source = end_source
                 del self.stack[i:]
                 return
 
@@ -214,20 +235,23 @@ class _Builder(HTMLParser):
         self._append(Element(tag, list(attrs), source=self.get_starttag_text()))
 
     def handle_endtag(self, tag: str) -> None:
+        start = self._here()
+        close = self.text.find(">", start)
+        raw = self.text[start : close + 1] if close != -1 else f"</{tag}>"
         if any(element.tag == tag for element in self.stack[1:]):
-            self._pop_to(tag, explicit=True)
-        elif tag not in VOID:
-            # A stray end tag: keep it as text so the output matches the input.
-            self._append(Raw(f"</{tag}>"))
+            self._pop_to(tag, explicit=True, end_source=raw)
+        else:
+            # A stray end tag (even </br>, which browsers read as <br>): keep it.
+            self._append(Raw(raw))
 
     def handle_data(self, data: str) -> None:
         self._append(Raw(data))
 
     def handle_entityref(self, name: str) -> None:
-        self._append(Raw(f"&{name};"))
+        self._append(Raw(self._raw_reference("&", name)))
 
     def handle_charref(self, name: str) -> None:
-        self._append(Raw(f"&#{name};"))
+        self._append(Raw(self._raw_reference("&#", name)))
 
     def handle_comment(self, data: str) -> None:
         self._append(Raw(f"<!--{data}-->", is_comment=True))
@@ -239,12 +263,13 @@ class _Builder(HTMLParser):
         self._append(Raw(f"<?{data}>"))
 
     def unknown_decl(self, data: str) -> None:
-        self._append(Raw(f"<![{data}]>"))
+        closing = "]]>" if data.startswith("CDATA[") else "]>"
+        self._append(Raw(f"<![{data}{closing}"))
 
 
 def parse(text: str) -> Element:
     """Parse a document or fragment; the result is a ``#root`` element."""
-    builder = _Builder()
+    builder = _Builder(text)
     builder.feed(text)
     builder.close()
     # Whatever the tokenizer still buffers (an unterminated tag) is kept as text.
@@ -262,5 +287,8 @@ def serialize(node: Node) -> str:
         return node.inner_html()
     if node.tag in VOID:
         return node.start_tag()
-    end = f"</{node.tag}>" if node.closed or node.source is None else ""
+    if node.end_source is not None:
+        end = node.end_source
+    else:
+        end = f"</{node.tag}>" if node.closed or node.source is None else ""
     return node.start_tag() + node.inner_html() + end

@@ -19,6 +19,7 @@ never appear in :attr:`RenderedMarkdown.slides_html`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -135,6 +136,29 @@ def split_outside_code(text: str, pattern: re.Pattern[str]) -> list[str]:
         last = match.end()
     parts.append(text[last:])
     return parts
+
+
+_INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1")
+
+
+def _code_ranges(text: str) -> list[tuple[int, int]]:
+    fences = _fence_ranges(text)
+    spans = [
+        (m.start(), m.end()) for m in _INLINE_CODE.finditer(text) if _outside(fences, m.start())
+    ]
+    return fences + spans
+
+
+def _outside_code_sub(
+    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str
+) -> str:
+    """``pattern.sub(replace, text)`` that leaves fenced and inline code alone."""
+    code = _code_ranges(text)
+
+    def guarded(match: re.Match[str]) -> str:
+        return replace(match) if _outside(code, match.start()) else match.group(0)
+
+    return pattern.sub(guarded, text)
 
 
 def split_notes(text: str) -> tuple[str, str]:
@@ -264,7 +288,7 @@ def _render_slide(md: MarkdownIt, source: str, h: int, v: int) -> Slide:
         attrs.extend(parse_attributes(match.group(1)))
         return ""
 
-    content = _SLIDE_COMMENT_IN_TEXT.sub(take, content)
+    content = _outside_code_sub(_SLIDE_COMMENT_IN_TEXT, take, content)
     tree = htmltree.parse(md.render(content))
     apply_element_comments(tree)
     html_notes = strip_html_notes(tree)

@@ -28,15 +28,14 @@ async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServ
     started: list[tuple[tornado.httpserver.HTTPServer, LiveServer]] = []
 
     async def build(decks: dict[str, Path] | None = None, **overrides: Any) -> LiveServer:
-        state_dir = tmp_path / f"state-{len(started)}"
-        state_dir.mkdir()
         values: dict[str, Any] = {
             "decks": decks if decks is not None else discover(deck_root),
             "secret": SECRET,
-            "state_dir": state_dir,
+            "state_dir": tmp_path / f"state-{len(started)}",
             "presence_interval": 0.05,
             **overrides,
         }
+        values["state_dir"].mkdir(parents=True, exist_ok=True)
         settings = Settings(**values)
         server = make_app(settings)
         sock, port = tornado.testing.bind_unused_port()

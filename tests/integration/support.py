@@ -116,9 +116,7 @@ def state(**fields: Any) -> dict[str, Any]:
 
 
 def post_state(server: HasPort, value: Any, token: str = SECRET) -> Response:
-    return fetch(
-        server, "POST", "/decks/md/api/state", json.dumps({"state": value}), bearer(token)
-    )
+    return fetch(server, "POST", "/decks/md/api/state", json.dumps({"state": value}), bearer(token))
 
 
 async def apost_state(
@@ -129,9 +127,9 @@ async def apost_state(
     )
 
 
-async def presenter_cookie(server: HasPort, deck: str = "md") -> str:
+async def presenter_cookie(server: HasPort, deck: str = "md", token: str = SECRET) -> str:
     """Log in with ``?token=`` and return the ``presenter_auth=...`` cookie pair."""
-    resp = await afetch(server, "GET", f"/decks/{deck}/presenter?token={SECRET}")
+    resp = await afetch(server, "GET", f"/decks/{deck}/presenter?token={token}")
     assert resp.status in (302, 303), resp.status
     cookie = resp.cookie("presenter_auth")
     assert cookie is not None, resp.cookies

@@ -1,0 +1,272 @@
+"""Helpers for the browser tests: opening pages, bounded waits, the HTTP API."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.helpers import SECRET, TIMEOUT_FACTOR, ServerProcess, start_server
+
+CHROMIUM = os.environ.get("PRESENTER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every wait is bounded by this (milliseconds); PRESENTER_TEST_TIMEOUT_FACTOR stretches it.
+TIMEOUT_MS = 10_000 * TIMEOUT_FACTOR
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# Runs before any script of every page (and frame): records what the page went
+# through, so tests can assert on history rather than poll for fleeting states.
+#   events:   reveal.js `ready` / `slidechanged`, with whether the page was still hidden
+#   shown:    every distinct (pending, h, v) the DOM went through
+#   statuses: every distinct #presenter-connection data-status, in order
+#   sent:     every frame the page sent on a WebSocket
+RECORDER = """
+(() => {
+  const log = { events: [], shown: [], statuses: [], sent: [] };
+  Object.defineProperty(window, '__e2e', { value: log });
+  const pending = () => document.documentElement.classList.contains('presenter-pending');
+  const position = () => {
+    const tops = [...document.querySelectorAll('.reveal .slides > section')];
+    const h = tops.findIndex((s) => s.classList.contains('present'));
+    if (h < 0) return null;
+    const stack = [...tops[h].querySelectorAll(':scope > section')];
+    const v = stack.findIndex((s) => s.classList.contains('present'));
+    return { h, v: Math.max(v, 0) };
+  };
+  for (const type of ['ready', 'slidechanged']) {
+    document.addEventListener(type, (e) => {
+      log.events.push({ type, h: e.indexh, v: e.indexv, pending: pending() });
+    }, true);
+  }
+  const observe = () => {
+    const el = document.getElementById('presenter-connection');
+    const status = el ? el.dataset.status : undefined;
+    if (status && log.statuses[log.statuses.length - 1] !== status) log.statuses.push(status);
+    const at = position();
+    if (at) {
+      const entry = { pending: pending(), h: at.h, v: at.v };
+      const last = log.shown[log.shown.length - 1];
+      if (!last || last.pending !== entry.pending || last.h !== entry.h || last.v !== entry.v) {
+        log.shown.push(entry);
+      }
+    }
+  };
+  new MutationObserver(observe).observe(document, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['class', 'data-status'],
+  });
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    log.sent.push(String(data));
+    return send.call(this, data);
+  };
+})();
+"""
+
+# (h, v, f) compared with Reveal.getIndices(); f None means "whatever reveal.js reports".
+_INDICES_MATCH = """
+([expr, h, v, f]) => {
+  const i = (0, eval)(expr);
+  return !!i && i.h === h && i.v === v && (f === null || i.f === f);
+}
+"""
+
+
+@dataclass
+class Deployment:
+    """A tmp copy of the test decks, a state dir, and the servers started on them."""
+
+    decks: Path
+    state_dir: Path
+    servers: list[ServerProcess] = field(default_factory=list)
+
+    def start(self, port: int | None = None) -> ServerProcess:
+        """Start ``presenter serve`` on the decks (on ``port`` if given)."""
+        with warnings.catch_warnings():
+            # tests.helpers.start_server leaves its log file object unclosed (the child
+            # keeps its own descriptor); under filterwarnings=error its ResourceWarning
+            # would fail the test. Remove once start_server closes it.
+            warnings.simplefilter("ignore", ResourceWarning)
+            server = start_server(self.decks, "--state-dir", str(self.state_dir), port=port)
+        self.servers.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+@dataclass
+class Opened:
+    """A page in its own browser context (own cookies), with its console kept."""
+
+    page: Page
+    context: BrowserContext
+    name: str
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Pages:
+    """Opens pages for one test and closes them all afterwards."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.opened: list[Opened] = []
+
+    def new(self, name: str, viewport: dict[str, int] | None = None) -> Opened:
+        """A blank page in a fresh context, the recorder installed."""
+        context = self.browser.new_context(viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(RECORDER)
+        page = context.new_page()
+        opened = Opened(page, context, name)
+
+        def on_console(msg: ConsoleMessage) -> None:
+            opened.console.append(f"{msg.type}: {msg.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: opened.errors.append(str(exc)))
+        self.opened.append(opened)
+        return opened
+
+    def audience(
+        self, server: ServerProcess, deck: str = "md", viewport: dict[str, int] | None = None
+    ) -> Page:
+        """An audience page of ``deck``, following and live."""
+        opened = self.new(f"audience {deck} {len(self.opened)}", viewport)
+        opened.page.goto(f"{server.base}/decks/{deck}/")
+        wait_js(opened.page, "window.presenterLive && window.presenterLive.following")
+        wait_status(opened.page, "live")
+        return opened.page
+
+    def presenter(self, server: ServerProcess, deck: str = "md") -> Page:
+        """A presenter page of ``deck``, signed in with the token and live."""
+        opened = self.new(f"presenter {deck} {len(self.opened)}")
+        opened.page.goto(f"{server.base}/decks/{deck}/presenter?token={SECRET}")
+        assert "token=" not in opened.page.url
+        wait_js(opened.page, "window.presenterLive && window.presenterLive.current")
+        wait_status(opened.page, "live")
+        return opened.page
+
+    def close(self, page: Page) -> None:
+        """Close one page's context (as a viewer closing the tab)."""
+        for opened in self.opened:
+            if opened.page is page:
+                opened.context.close()
+
+    def close_all(self) -> None:
+        for opened in self.opened:
+            with contextlib.suppress(PlaywrightError):
+                opened.context.close()
+
+    def report(self) -> str:
+        """Console output and uncaught errors of every page, for a failure report."""
+        lines = []
+        for opened in self.opened:
+            lines.append(f"[{opened.name}]")
+            lines += [f"  console {line}" for line in opened.console]
+            lines += [f"  UNCAUGHT {line}" for line in opened.errors]
+        return "\n".join(lines)
+
+    def uncaught(self) -> list[str]:
+        return [f"{o.name}: {e}" for o in self.opened for e in o.errors]
+
+
+def wait_js(page: Page, expression: str, arg: Any = None, timeout: float | None = None) -> None:
+    """Wait (bounded) until ``expression`` is truthy in ``page``; fail with its source."""
+    try:
+        page.wait_for_function(expression, arg=arg, timeout=timeout or TIMEOUT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(f"timed out waiting for: {expression} (arg={arg!r})") from None
+
+
+def wait_status(page: Page, status: str, timeout: float | None = None) -> None:
+    """Wait until the page's connection indicator says ``status``."""
+    wait_js(
+        page,
+        "(s) => document.getElementById('presenter-connection').dataset.status === s",
+        status,
+        timeout,
+    )
+
+
+def indices(page: Page) -> dict[str, Any]:
+    """The audience page's ``Reveal.getIndices()``."""
+    return page.evaluate("Reveal.getIndices()")  # type: ignore[no-any-return]
+
+
+def presenter_indices(page: Page) -> dict[str, Any]:
+    """The presenter page's current frame ``getIndices()``."""
+    return page.evaluate("presenterLive.current.getIndices()")  # type: ignore[no-any-return]
+
+
+def wait_indices(
+    page: Page,
+    h: int,
+    v: int = 0,
+    f: int | None = None,
+    *,
+    expr: str = "Reveal.getIndices()",
+    timeout: float | None = None,
+) -> None:
+    """Wait until ``expr`` (a getIndices() call) gives h, v and (unless None) f."""
+    try:
+        page.wait_for_function(_INDICES_MATCH, arg=[expr, h, v, f], timeout=timeout or TIMEOUT_MS)
+    except PlaywrightTimeout:
+        actual = page.evaluate(
+            f"(() => {{ try {{ return {expr}; }} catch (e) {{ return String(e); }} }})()"
+        )
+        raise AssertionError(
+            f"{page.url}: expected {expr} to be h={h} v={v} f={f}, still {actual}"
+        ) from None
+
+
+def wait_same(presenter: Page, *audience: Page) -> dict[str, Any]:
+    """Wait until every audience page shows the presenter's current indices; return them."""
+    want = presenter_indices(presenter)
+    for page in audience:
+        wait_indices(page, want["h"], want["v"], want["f"])
+        assert indices(page) == want
+    return want
+
+
+def api_state(server: ServerProcess, deck: str = "md") -> dict[str, Any]:
+    """``GET /decks/<deck>/api/state``."""
+    with urllib.request.urlopen(f"{server.base}/decks/{deck}/api/state", timeout=5) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def post_state(server: ServerProcess, state: dict[str, Any], deck: str = "md") -> dict[str, Any]:
+    """``POST /decks/<deck>/api/state`` with the bearer token; returns the new snapshot."""
+    request = urllib.request.Request(
+        f"{server.base}/decks/{deck}/api/state",
+        data=json.dumps({"state": state}).encode(),
+        headers={"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def wire(h: int, v: int = 0, f: int | None = None, paused: bool = False) -> dict[str, Any]:
+    """A wire state."""
+    return {"indexh": h, "indexv": v, "indexf": f, "paused": paused, "overview": False}

@@ -1,0 +1,148 @@
+"""The hub: connections per deck, broadcast and throttled presence frames."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from presenter.core.protocol import Role
+from presenter.hub import Hub
+
+INTERVAL = 0.01
+
+
+@dataclass(eq=False)
+class FakeConnection:
+    deck: str
+    role: Role = "audience"
+    frames: list[str] = field(default_factory=list)
+
+    def send(self, frame: str) -> None:
+        self.frames.append(frame)
+
+    def presence(self) -> list[int]:
+        decoded = [json.loads(frame) for frame in self.frames]
+        return [f["audience"] for f in decoded if f["type"] == "presence"]
+
+
+@pytest.fixture
+async def hub() -> AsyncIterator[Hub]:
+    hub = Hub(presence_interval=INTERVAL)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+async def settle() -> None:
+    await asyncio.sleep(INTERVAL * 5)
+
+
+async def test_broadcast_reaches_only_that_decks_connections(hub: Hub) -> None:
+    a1, a2 = FakeConnection("a"), FakeConnection("a", "presenter")
+    b1 = FakeConnection("b")
+    for conn in (a1, a2, b1):
+        hub.add(conn)
+    hub.broadcast("a", "FRAME-A")
+    hub.broadcast("c", "FRAME-C")
+    assert a1.frames == ["FRAME-A"]
+    assert a2.frames == ["FRAME-A"]
+    assert b1.frames == []
+
+
+async def test_removed_connections_get_nothing(hub: Hub) -> None:
+    a1, a2 = FakeConnection("a"), FakeConnection("a")
+    hub.add(a1)
+    hub.add(a2)
+    hub.remove(a1)
+    hub.remove(a1)  # twice is harmless
+    hub.remove(FakeConnection("never-added"))
+    hub.broadcast("a", "F")
+    assert a1.frames == []
+    assert a2.frames == ["F"]
+    assert hub.connections("a") == [a2]
+
+
+async def test_audience_count_excludes_presenters(hub: Hub) -> None:
+    hub.add(FakeConnection("a"))
+    hub.add(FakeConnection("a"))
+    hub.add(FakeConnection("a", "presenter"))
+    hub.add(FakeConnection("b"))
+    assert hub.audience_count("a") == 2
+    assert hub.audience_count("b") == 1
+    assert hub.audience_count("nope") == 0
+
+
+async def test_promote_makes_a_presenter(hub: Hub) -> None:
+    conn = FakeConnection("a")
+    hub.add(conn)
+    hub.add(FakeConnection("a"))
+    hub.promote(conn)
+    assert conn.role == "presenter"
+    assert hub.audience_count("a") == 1
+
+
+async def test_presence_reaches_presenters_only(hub: Hub) -> None:
+    presenter = FakeConnection("a", "presenter")
+    audience = FakeConnection("a")
+    other_presenter = FakeConnection("b", "presenter")
+    hub.add(presenter)
+    hub.add(audience)
+    hub.add(other_presenter)
+    await settle()
+    assert json.loads(presenter.frames[-1]) == {"type": "presence", "audience": 1}
+    assert audience.frames == []
+    assert other_presenter.presence() == [0]
+
+
+async def test_presence_is_throttled(hub: Hub) -> None:
+    presenter = FakeConnection("a", "presenter")
+    hub.add(presenter)
+    for _ in range(5):
+        hub.add(FakeConnection("a"))
+    assert presenter.frames == []  # nothing is sent synchronously
+    await settle()
+    assert presenter.presence() == [5]  # five joins, one frame
+
+
+async def test_presence_not_resent_when_count_unchanged(hub: Hub) -> None:
+    presenter = FakeConnection("a", "presenter")
+    hub.add(presenter)
+    hub.add(FakeConnection("a"))
+    await settle()
+    assert presenter.presence() == [1]
+    passing = FakeConnection("a")
+    hub.add(passing)
+    hub.remove(passing)
+    await settle()
+    assert presenter.presence() == [1]
+    hub.add(FakeConnection("a"))
+    await settle()
+    assert presenter.presence() == [1, 2]
+
+
+async def test_presence_after_leave_and_promote(hub: Hub) -> None:
+    presenter = FakeConnection("a", "presenter")
+    a1, a2 = FakeConnection("a"), FakeConnection("a")
+    for conn in (presenter, a1, a2):
+        hub.add(conn)
+    await settle()
+    hub.remove(a1)
+    await settle()
+    hub.promote(a2)
+    await settle()
+    assert presenter.presence() == [2, 1, 0]
+    assert a2.presence() == [0]  # a2 became a presenter before the last frame
+
+
+async def test_close_cancels_pending_presence(hub: Hub) -> None:
+    presenter = FakeConnection("a", "presenter")
+    hub.add(presenter)
+    hub.add(FakeConnection("a"))
+    hub.close()
+    await settle()
+    assert presenter.frames == []
