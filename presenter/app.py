@@ -19,6 +19,7 @@ from presenter.handlers import (
     HealthHandler,
     IndexHandler,
     LiveSocket,
+    NoIconHandler,
     PresenterHandler,
     RevealHandler,
     SlashHandler,
@@ -101,6 +102,7 @@ def make_app(
     routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
         (r"/", IndexHandler, deps),
         (r"/healthz", HealthHandler, deps),
+        (r"/favicon\.ico", NoIconHandler, deps),
         (r"/static/(.*)", StaticHandler, {"path": str(assets.static)}),
         (r"/reveal/(.*)", RevealHandler, {"path": str(assets.reveal)}),
         (DECK, SlashHandler, deps),
@@ -116,7 +118,7 @@ def make_app(
         log_function=log_request,
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         websocket_ping_interval=settings.ping_interval or None,
-        websocket_ping_timeout=settings.ping_interval * 2 if settings.ping_interval else None,
+        websocket_ping_timeout=settings.ping_interval or None,
         default_handler_class=NotFoundHandler,
         default_handler_args=deps,
     )

@@ -134,6 +134,15 @@ class HealthHandler(BaseHandler):
         self.finish({"ok": True})
 
 
+class NoIconHandler(BaseHandler):
+    """``GET /favicon.ico``: no icon, and no 404 in every browser console."""
+
+    def get(self) -> None:
+        self.set_status(204)
+        self.set_header("Cache-Control", "max-age=86400")
+        self.finish()
+
+
 class SlashHandler(BaseHandler):
     """``/decks/<id>`` -> ``/decks/<id>/`` so relative links resolve inside the deck."""
 

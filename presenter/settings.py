@@ -18,7 +18,8 @@ class Settings:
         allow_origins: extra origins allowed to open the live socket
             (``"*"`` allows any); same-origin is always allowed.
         presence_interval: seconds between presence frames at most.
-        ping_interval: seconds between WebSocket pings (0 turns them off).
+        ping_interval: seconds between WebSocket pings, also the time a pong may
+            take before the socket is dropped (0 turns pings off).
     """
 
     decks: dict[str, Path]

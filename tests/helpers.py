@@ -148,18 +148,19 @@ def start_server(
     log_path = (
         Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-test-{port}-{time.time_ns()}.log"
     )
-    log = log_path.open("w", encoding="utf-8")
     command = [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port), *args]
     if "--secret" not in args:
         command += ["--secret", SECRET]
-    process = subprocess.Popen(
-        command,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
+    # The child keeps its own copy of the descriptor; ours closes right away.
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+        )
     server = ServerProcess(process, port, log_path)
     deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
     while time.monotonic() < deadline:

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import urllib.request
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,12 +99,7 @@ class Deployment:
 
     def start(self, port: int | None = None) -> ServerProcess:
         """Start ``presenter serve`` on the decks (on ``port`` if given)."""
-        with warnings.catch_warnings():
-            # tests.helpers.start_server leaves its log file object unclosed (the child
-            # keeps its own descriptor); under filterwarnings=error its ResourceWarning
-            # would fail the test. Remove once start_server closes it.
-            warnings.simplefilter("ignore", ResourceWarning)
-            server = start_server(self.decks, "--state-dir", str(self.state_dir), port=port)
+        server = start_server(self.decks, "--state-dir", str(self.state_dir), port=port)
         self.servers.append(server)
         return server
 
@@ -149,13 +143,19 @@ class Pages:
         return opened
 
     def audience(
-        self, server: ServerProcess, deck: str = "md", viewport: dict[str, int] | None = None
+        self,
+        server: ServerProcess,
+        deck: str = "md",
+        viewport: dict[str, int] | None = None,
+        *,
+        live: bool = True,
     ) -> Page:
-        """An audience page of ``deck``, following and live."""
+        """An audience page of ``deck``, following (and, unless ``live`` is false, live)."""
         opened = self.new(f"audience {deck} {len(self.opened)}", viewport)
         opened.page.goto(f"{server.base}/decks/{deck}/")
         wait_js(opened.page, "window.presenterLive && window.presenterLive.following")
-        wait_status(opened.page, "live")
+        if live:
+            wait_status(opened.page, "live")
         return opened.page
 
     def presenter(self, server: ServerProcess, deck: str = "md") -> Page:

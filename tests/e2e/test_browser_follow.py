@@ -16,6 +16,7 @@ from tests.e2e.support import (
     wait_indices,
     wait_js,
     wait_same,
+    wait_status,
 )
 from tests.helpers import ServerProcess
 
@@ -111,9 +112,14 @@ def test_late_joiner_starts_on_the_live_slide(
     step(presenter, lambda: presenter.evaluate("presenterLive.current.slide(3, 0)"), 3, 0, None)
     wait_js(presenter, "presenterLive.state.indexh === 3 && presenterLive.seq >= 1")
 
-    late = pages.audience(server, viewport=viewport)
+    # Checked as soon as the page follows, before its socket has said anything.
+    late = pages.audience(server, viewport=viewport, live=False)
     assert indices(late) == presenter_indices(presenter) == {"h": 3, "v": 0, "f": None}
     assert late.evaluate("Reveal.getCurrentSlide().textContent").strip().startswith("Last slide")
+    pending = "document.documentElement.classList.contains('presenter-pending')"
+    assert late.evaluate(pending) is False
+    wait_status(late, "live")
+    assert indices(late) == {"h": 3, "v": 0, "f": None}
     assert_never_shown_elsewhere(late, 3, 0)
 
 
@@ -182,7 +188,7 @@ def test_html_deck_follows_including_the_vertical_stack(
     for page in audience:
         wait_js(page, "Reveal.isPaused() === false")
 
-    late = pages.audience(server, deck="html", viewport=PHONE)
+    late = pages.audience(server, deck="html", viewport=PHONE, live=False)
     assert indices(late) == {"h": 2, "v": 1, "f": None}
     assert_never_shown_elsewhere(late, 2, 1)
 
