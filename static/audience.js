@@ -3,7 +3,9 @@
 // With ?view=embed (the presenter's previews) it only prepares reveal.js.
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
-import { STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, waitForReveal } from './state.js';
+import {
+  LiveSnapshot, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, waitForReveal,
+} from './state.js';
 
 const config = readConfig();
 
@@ -47,8 +49,7 @@ async function start() {
 function follow(Reveal) {
   const button = document.getElementById('back-to-live');
   const indicator = document.getElementById('presenter-connection');
-  let live = config.state;
-  let liveSeq = config.seq;
+  const live = new LiveSnapshot(config.seq, config.state);
   let following = true;
   let applying = false;
 
@@ -66,13 +67,13 @@ function follow(Reveal) {
     following = value;
     document.documentElement.classList.toggle('presenter-browsing', !value);
     if (button) button.hidden = value;
-    if (value) apply(live);
+    if (value) apply(live.state);
   };
 
   for (const name of STATE_EVENTS) {
     Reveal.on(name, () => {
       if (applying || !following) return;
-      if (!sameState(Reveal.getState(), live)) setFollowing(false);
+      if (!sameState(Reveal.getState(), live.state)) setFollowing(false);
     });
   }
   if (button) button.addEventListener('click', () => setFollowing(true));
@@ -80,25 +81,14 @@ function follow(Reveal) {
   const connection = new LiveConnection(socketUrl(config.ws), {
     status: (name) => showStatus(indicator, name),
     message: (msg) => {
-      if (msg.type === 'welcome') {
-        // A welcome is authoritative, even if the server's numbering restarted.
-        liveSeq = msg.seq;
-        live = msg.state;
-      } else if (msg.type === 'state') {
-        if (typeof msg.seq !== 'number' || msg.seq <= liveSeq) return;
-        liveSeq = msg.seq;
-        live = msg.state;
-      } else {
-        return;
-      }
-      if (following) apply(live);
+      if (live.take(msg) && following) apply(live.state);
     },
   });
   connection.start();
   window.presenterLive = {
     get following() { return following; },
-    get seq() { return liveSeq; },
-    get state() { return live; },
+    get seq() { return live.seq; },
+    get state() { return live.state; },
     connection,
   };
 }

@@ -3,7 +3,9 @@
 // and shows the next step, notes, timer, clock and audience count.
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
-import { STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire } from './state.js';
+import {
+  LiveSnapshot, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire,
+} from './state.js';
 
 const config = readConfig();
 const $ = (id) => document.getElementById(id);
@@ -83,8 +85,7 @@ async function main() {
   preview.configure({ controls: false, progress: false, keyboard: false, touch: false, transition: 'none', backgroundTransition: 'none' });
   current.configure({ hash: false, history: false });
 
-  let live = config.state;
-  let liveSeq = config.seq;
+  const live = new LiveSnapshot(config.seq, config.state);
   let applying = false;
   let inflight = [];
 
@@ -118,18 +119,15 @@ async function main() {
     status: (name) => showStatus(indicator, name),
     message: (msg) => {
       if (msg.type === 'welcome') {
-        liveSeq = msg.seq;
-        live = msg.state;
+        live.take(msg);
         inflight = [];
         if (msg.role !== 'presenter') {
           alertBox.textContent = 'Not signed in as presenter: reload this page with the presenter link.';
           alertBox.hidden = false;
         }
-        apply(live);
+        apply(live.state);
       } else if (msg.type === 'state') {
-        if (msg.seq <= liveSeq) return;
-        liveSeq = msg.seq;
-        live = msg.state;
+        if (!live.take(msg)) return;
         const now = Date.now();
         inflight = inflight.filter((item) => now - item.at < INFLIGHT_TTL_MS);
         const mine = inflight.findIndex((item) => sameState(item.state, msg.state));
@@ -137,7 +135,7 @@ async function main() {
           inflight = inflight.slice(mine + 1);
           if (inflight.length) return; // later steps of ours are on their way
         }
-        apply(live);
+        apply(live.state);
       } else if (msg.type === 'presence') {
         $('audience-count').textContent = String(msg.audience);
       } else if (msg.type === 'error') {
@@ -152,7 +150,7 @@ async function main() {
     updateSide();
     if (applying) return;
     const state = toWire(current.getState());
-    const last = inflight.length ? inflight[inflight.length - 1].state : live;
+    const last = inflight.length ? inflight[inflight.length - 1].state : live.state;
     if (sameState(state, last)) return;
     if (connection.send({ type: 'state', state })) inflight.push({ state, at: Date.now() });
   };
@@ -192,12 +190,12 @@ async function main() {
   tick();
   setInterval(tick, 500);
 
-  await jumpTo(current, live);
+  await jumpTo(current, live.state);
   updateSide();
   connection.start();
   window.presenterLive = {
-    get seq() { return liveSeq; },
-    get state() { return live; },
+    get seq() { return live.seq; },
+    get state() { return live.state; },
     connection,
     current,
     preview,

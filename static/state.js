@@ -79,3 +79,25 @@ export function jumpTo(Reveal, state) {
     }));
   });
 }
+
+/**
+ * The newest snapshot a page has heard of. A `welcome` always replaces it (the
+ * server may have restarted its numbering); a `state` only when its seq is newer.
+ */
+export class LiveSnapshot {
+  constructor(seq, state) {
+    this.seq = seq;
+    this.state = state;
+  }
+
+  /** Take `msg` if it carries a newer snapshot; return whether it did. */
+  take(msg) {
+    const newer = msg.type === 'welcome'
+      || (msg.type === 'state' && typeof msg.seq === 'number' && msg.seq > this.seq);
+    if (newer) {
+      this.seq = msg.seq;
+      this.state = msg.state;
+    }
+    return newer;
+  }
+}
