@@ -5,28 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 
-from presenter.core.protocol import Role
 from presenter.hub import Hub
+from tests.unit.fakes import FakeConnection
 
 INTERVAL = 0.01
-
-
-@dataclass(eq=False)
-class FakeConnection:
-    deck: str
-    role: Role = "audience"
-    frames: list[str] = field(default_factory=list)
-
-    def send(self, frame: str) -> None:
-        self.frames.append(frame)
-
-    def presence(self) -> list[int]:
-        decoded = [json.loads(frame) for frame in self.frames]
-        return [f["audience"] for f in decoded if f["type"] == "presence"]
 
 
 @pytest.fixture

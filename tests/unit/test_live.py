@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from presenter.broker import LocalBroker
-from presenter.core.protocol import Role
 from presenter.core.session import Snapshot
 from presenter.core.state import SlideState
 from presenter.hub import Hub
 from presenter.live import Live
 from presenter.store import MemoryStore
-
-
-@dataclass(eq=False)
-class FakeConnection:
-    deck: str
-    role: Role = "audience"
-    frames: list[str] = field(default_factory=list)
-
-    def send(self, frame: str) -> None:
-        self.frames.append(frame)
-
-    def states(self) -> list[dict[str, object]]:
-        decoded = [json.loads(frame) for frame in self.frames]
-        return [f for f in decoded if f["type"] == "state"]
+from tests.unit.fakes import FakeConnection
 
 
 class FailingStore(MemoryStore):

@@ -1,0 +1,32 @@
+"""Test doubles shared by the unit tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from presenter.core.protocol import Role
+
+
+@dataclass(eq=False)
+class FakeConnection:
+    """A hub connection that records the frames sent to it."""
+
+    deck: str
+    role: Role = "audience"
+    frames: list[str] = field(default_factory=list)
+
+    def send(self, frame: str) -> None:
+        self.frames.append(frame)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        """The decoded frames of one ``type``."""
+        decoded = [json.loads(frame) for frame in self.frames]
+        return [f for f in decoded if f["type"] == kind]
+
+    def presence(self) -> list[int]:
+        return [f["audience"] for f in self.of_type("presence")]
+
+    def states(self) -> list[dict[str, Any]]:
+        return self.of_type("state")
