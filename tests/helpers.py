@@ -138,10 +138,16 @@ class ServerProcess:
 
 
 def start_server(
-    path: Path, *args: str, port: int | None = None, env: dict[str, str] | None = None
+    path: Path,
+    *args: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    secret: str | None = SECRET,
 ) -> ServerProcess:
     """Start ``python -m presenter serve PATH`` and wait for ``/healthz``.
 
+    ``--secret SECRET`` is added unless ``args`` has one or ``secret`` is None;
+    ``PRESENTER_SECRET`` is taken out of the environment unless ``env`` sets it.
     Fails fast with the server's output when it exits or never answers.
     """
     port = port or free_port()
@@ -149,8 +155,10 @@ def start_server(
         Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-test-{port}-{time.time_ns()}.log"
     )
     command = [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port), *args]
-    if "--secret" not in args:
-        command += ["--secret", SECRET]
+    if secret is not None and "--secret" not in args:
+        command += ["--secret", secret]
+    environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
+    environ.update(env or {})
     # The child keeps its own copy of the descriptor; ours closes right away.
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
@@ -159,7 +167,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             text=True,
             cwd=ROOT,
-            env={**os.environ, **(env or {})},
+            env=environ,
         )
     server = ServerProcess(process, port, log_path)
     deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
@@ -187,3 +195,4 @@ def running_server(path: Path, *args: str, **kwargs: object) -> Iterator[ServerP
         yield server
     finally:
         server.stop()
+        server.log_path.unlink(missing_ok=True)

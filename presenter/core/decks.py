@@ -112,9 +112,6 @@ def load_deck(deck_id: str, folder: Path) -> Deck:
     if source is markdown:
         rendered = render_markdown(text, source)
         meta = rendered.meta
-        options = meta.get("revealOptions", {})
-        if not isinstance(options, dict):
-            raise DeckError(source, "front matter: revealOptions must be a mapping")
         return Deck(
             id=deck_id,
             folder=folder,
@@ -126,7 +123,7 @@ def load_deck(deck_id: str, folder: Path) -> Deck:
             titles=tuple(s.title for s in rendered.slides),
             theme=_name(meta.get("theme"), DEFAULT_THEME),
             highlight_theme=_name(meta.get("highlightTheme"), DEFAULT_HIGHLIGHT_THEME),
-            reveal_options=options,
+            reveal_options=rendered.reveal_options,
             slides_html=rendered.slides_html,
         )
     page = render_html_deck(text)

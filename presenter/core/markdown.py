@@ -63,6 +63,7 @@ class RenderedMarkdown:
     slides: tuple[Slide, ...]
     slides_html: str
     notes: dict[str, str] = field(default_factory=dict)
+    reveal_options: dict[str, Any] = field(default_factory=dict)
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
@@ -225,16 +226,31 @@ def strip_html_notes(root: htmltree.Element) -> list[str]:
     return found
 
 
-def _compile(meta: dict[str, Any], key: str, default: str, path: Path) -> re.Pattern[str]:
+def key_line(text: str, key: str) -> int | None:
+    """The 1-based line of a top-level ``key:`` in the front matter of ``text``."""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            return None
+        if re.match(rf"""^["']?{re.escape(key)}["']?\s*:""", line):
+            return number
+    return None
+
+
+def _compile(
+    meta: dict[str, Any], key: str, default: str, text: str, path: Path
+) -> re.Pattern[str]:
     value = meta.get(key, default)
+    line = key_line(text, key)
     if not isinstance(value, str) or not value:
-        raise DeckError(path, f"front matter: {key} must be a non-empty string")
+        raise DeckError(path, f"front matter: {key} must be a non-empty string", line)
     try:
         return re.compile(value, re.MULTILINE)
     except re.error as exc:
-        raise DeckError(
-            path, f"front matter: {key} is not a valid regular expression ({exc})"
-        ) from None
+        message = f"front matter: {key} is not a valid regular expression ({exc})"
+        raise DeckError(path, message, line) from None
 
 
 def _title_of(root: htmltree.Element) -> str:
@@ -251,8 +267,14 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
         DeckError: broken front matter or an invalid separator regex.
     """
     meta, body, _ = split_front_matter(text, path)
-    separator = _compile(meta, "separator", DEFAULT_SEPARATOR, path)
-    vertical = _compile(meta, "verticalSeparator", DEFAULT_VERTICAL_SEPARATOR, path)
+    separator = _compile(meta, "separator", DEFAULT_SEPARATOR, text, path)
+    vertical = _compile(meta, "verticalSeparator", DEFAULT_VERTICAL_SEPARATOR, text, path)
+    options = meta.get("revealOptions", {})
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        line = key_line(text, "revealOptions")
+        raise DeckError(path, "front matter: revealOptions must be a mapping", line)
     md = _markdown()
     slides: list[Slide] = []
     sections: list[str] = []
@@ -270,7 +292,7 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
         else:
             inner = "".join(_section(slide) for slide in stack)
             sections.append(f"<section>\n{inner}</section>\n")
-    return RenderedMarkdown(meta, tuple(slides), "".join(sections), notes)
+    return RenderedMarkdown(meta, tuple(slides), "".join(sections), notes, options)
 
 
 def _section(slide: Slide) -> str:

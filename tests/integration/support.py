@@ -10,9 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -22,7 +19,14 @@ from typing import Any, Protocol
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from tests.helpers import ROOT, SECRET, TIMEOUT_FACTOR, ServerProcess, free_port
+from tests.helpers import (
+    ROOT,
+    SECRET,
+    TIMEOUT_FACTOR,
+    ServerProcess,
+    running_server,
+    start_server,
+)
 
 TIMEOUT = 5.0 * TIMEOUT_FACTOR
 # How long "nothing arrives" is watched for; long enough for a broadcast to land.
@@ -214,48 +218,15 @@ def spawn_server(
     env: dict[str, str] | None = None,
     port: int | None = None,
 ) -> ServerProcess:
-    """``python -m presenter serve PATH *args`` with exactly the given arguments.
-
-    ``PRESENTER_SECRET`` is removed from the environment unless ``env`` sets it.
-    Waits for ``/healthz`` and fails fast with the server's output.
-    """
-    port = port or free_port()
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-it-{port}-{time.time_ns()}.log"
-    environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
-    environ.update(env or {})
-    with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port), *args],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=ROOT,
-            env=environ,
-        )
-    server = ServerProcess(process, port, log_path)
-    deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"presenter exited with {process.returncode}:\n{server.output()}")
-        with (
-            contextlib.suppress(OSError, urllib.error.URLError),
-            urllib.request.urlopen(f"{server.base}/healthz", timeout=1) as response,
-        ):
-            if response.status == 200:
-                return server
-        time.sleep(0.05)
-    server.stop(kill=True)
-    raise RuntimeError(f"presenter did not answer /healthz:\n{server.output()}")
+    """``python -m presenter serve PATH *args`` with exactly the given arguments."""
+    return start_server(path, *args, port=port, env=env, secret=None)
 
 
 @contextlib.contextmanager
 def spawned(path: Path, *args: str, **kwargs: Any) -> Iterator[ServerProcess]:
     """:func:`spawn_server` that always stops the process."""
-    server = spawn_server(path, *args, **kwargs)
-    try:
+    with running_server(path, *args, secret=None, **kwargs) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from websockets.asyncio.client import connect
 
 from tests.conftest import LiveServer
 from tests.helpers import SECRET
 
+from .conftest import MakeServer
 from .support import (
     DEFAULT_STATE,
     TIMEOUT,
@@ -25,10 +28,11 @@ from .support import (
 )
 
 
-async def api_state(server: LiveServer, deck: str = "md") -> dict:
+async def api_state(server: LiveServer, deck: str = "md") -> dict[str, Any]:
     resp = await afetch(server, "GET", f"/decks/{deck}/api/state")
     assert resp.status == 200, resp.text
-    return resp.json()
+    snapshot: dict[str, Any] = resp.json()
+    return snapshot
 
 
 async def test_first_frame_is_an_audience_welcome(live_server: LiveServer) -> None:
@@ -234,7 +238,7 @@ async def test_http_change_reaches_sockets_and_late_joiners(live_server: LiveSer
 
 
 async def test_presence_counts_audience_sockets_of_the_deck(live_server: LiveServer) -> None:
-    def audience_is(count: int):
+    def audience_is(count: int) -> Callable[[dict[str, Any]], bool]:
         return lambda f: f.get("type") == "presence" and f.get("audience") == count
 
     async with connect(live_server.ws("md"), open_timeout=TIMEOUT) as presenter:
@@ -293,7 +297,9 @@ async def test_presenter_cookie_makes_a_presenter_from_the_first_welcome(
         assert await recv(audience) == {"type": "state", "seq": 1, "state": state(indexh=1)}
 
 
-async def test_forged_or_foreign_cookie_is_audience(live_server: LiveServer, make_server) -> None:
+async def test_forged_or_foreign_cookie_is_audience(
+    live_server: LiveServer, make_server: MakeServer
+) -> None:
     foreign = await make_server(secret="another-secret")
     foreign_cookie = await presenter_cookie(foreign, token="another-secret")
     # A cookie signed by another secret must not work here, nor an unsigned one.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -58,9 +59,10 @@ BAD_FRAMES = [
 ]
 
 
-async def api_snapshot(server: LiveServer) -> dict:
+async def api_snapshot(server: LiveServer) -> dict[str, Any]:
     resp = await afetch(server, "GET", "/decks/md/api/state")
-    return resp.json()
+    snapshot: dict[str, Any] = resp.json()
+    return snapshot
 
 
 @pytest.mark.parametrize(("frame", "code"), BAD_FRAMES)

@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from tests.conftest import LiveServer
 from tests.helpers import SECRET
 
-from .support import TIMEOUT, afetch, hidden_input, presenter_cookie, recv
+from .conftest import MakeServer
+from .support import TIMEOUT, Response, afetch, hidden_input, presenter_cookie, recv
 
 MD_NOTES = ("SECRET-NOTE-ONE", "SECRET-NOTE-TWO", "SECRET-NOTE-THREE", "SECRET-NOTE-ASIDE")
 HTML_NOTES = ("SECRET-HTML-NOTE", "SECRET-DATA-NOTE")
@@ -122,7 +124,9 @@ async def login_form(server: LiveServer) -> tuple[str, str]:
     return value, cookie
 
 
-async def post_login(server: LiveServer, token: str, xsrf: str | None, cookie: str | None):
+async def post_login(
+    server: LiveServer, token: str, xsrf: str | None, cookie: str | None
+) -> Response:
     fields = {"token": token}
     if xsrf is not None:
         fields["_xsrf"] = xsrf
@@ -196,33 +200,39 @@ async def test_listing_and_api_carry_no_notes_or_secret(live_server: LiveServer)
 async def test_other_origin_websocket_is_refused(live_server: LiveServer) -> None:
     for origin in ("http://evil.example", "null", f"http://127.0.0.1:{live_server.port + 1}"):
         with pytest.raises(InvalidStatus) as caught:
-            async with connect(live_server.ws("md"), origin=origin, open_timeout=TIMEOUT):
+            async with connect(live_server.ws("md"), origin=Origin(origin), open_timeout=TIMEOUT):
                 pass
         assert caught.value.response.status_code == 403, origin
 
 
 async def test_same_origin_websocket_is_accepted(live_server: LiveServer) -> None:
-    async with connect(live_server.ws("md"), origin=live_server.base, open_timeout=TIMEOUT) as ws:
+    async with connect(
+        live_server.ws("md"), origin=Origin(live_server.base), open_timeout=TIMEOUT
+    ) as ws:
         assert (await recv(ws))["type"] == "welcome"
 
 
-async def test_allowed_origin_is_accepted_and_others_refused(make_server) -> None:
+async def test_allowed_origin_is_accepted_and_others_refused(make_server: MakeServer) -> None:
     server = await make_server(allow_origins=("http://ok.example",))
-    async with connect(server.ws("md"), origin="http://ok.example", open_timeout=TIMEOUT) as ws:
+    async with connect(
+        server.ws("md"), origin=Origin("http://ok.example"), open_timeout=TIMEOUT
+    ) as ws:
         welcome = await recv(ws)
         assert (welcome["type"], welcome["role"]) == ("welcome", "audience")
-    async with connect(server.ws("md"), origin=server.base, open_timeout=TIMEOUT) as ws:
+    async with connect(server.ws("md"), origin=Origin(server.base), open_timeout=TIMEOUT) as ws:
         assert (await recv(ws))["type"] == "welcome"
     for origin in ("http://evil.example", "http://ok.example.evil.example", "https://ok.example"):
         with pytest.raises(InvalidStatus) as caught:
-            async with connect(server.ws("md"), origin=origin, open_timeout=TIMEOUT):
+            async with connect(server.ws("md"), origin=Origin(origin), open_timeout=TIMEOUT):
                 pass
         assert caught.value.response.status_code == 403, origin
 
 
-async def test_wildcard_origin_accepts_any(make_server) -> None:
+async def test_wildcard_origin_accepts_any(make_server: MakeServer) -> None:
     server = await make_server(allow_origins=("*",))
-    async with connect(server.ws("md"), origin="http://evil.example", open_timeout=TIMEOUT) as ws:
+    async with connect(
+        server.ws("md"), origin=Origin("http://evil.example"), open_timeout=TIMEOUT
+    ) as ws:
         assert (await recv(ws))["type"] == "welcome"
 
 
@@ -319,14 +329,18 @@ async def test_traversal_never_leaves_the_folder(live_server: LiveServer, path: 
     assert b"root:" not in data
 
 
-async def test_symlink_inside_the_deck_is_followed(live_server: LiveServer, deck_root) -> None:
+async def test_symlink_inside_the_deck_is_followed(
+    live_server: LiveServer, deck_root: Path
+) -> None:
     os.symlink(deck_root / "md" / "img" / "pixel.svg", deck_root / "md" / "alias.svg")
     resp = await afetch(live_server, "GET", "/decks/md/alias.svg")
     assert resp.status == 200
     assert b"<svg" in resp.body
 
 
-async def test_state_dir_inside_a_deck_is_never_served(make_server, deck_root) -> None:
+async def test_state_dir_inside_a_deck_is_never_served(
+    make_server: MakeServer, deck_root: Path
+) -> None:
     state_dir = deck_root / "md" / "state"
     state_dir.mkdir()
     (state_dir / "secret").write_text("STATE-SECRET", encoding="utf-8")

@@ -307,3 +307,18 @@ def test_invalid_separator_is_an_error(front: str) -> None:
     with pytest.raises(DeckError) as caught:
         render(f"---\n{front}\n---\n# x\n")
     assert caught.value.path == PATH
+
+
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [
+        ("title: ok\nrevealOptions: 5\n", 3),
+        ("title: ok\nseparator: 7\n", 3),
+        ("separator: '('\n", 2),
+    ],
+)
+def test_wrong_shaped_front_matter_values_name_their_line(front: str, line: int) -> None:
+    with pytest.raises(DeckError) as caught:
+        render_markdown(f"---\n{front}---\n# x\n", Path("slides.md"))
+    assert caught.value.line == line
+    assert f"slides.md:{line}:" in str(caught.value)
