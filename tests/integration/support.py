@@ -10,13 +10,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import (
@@ -242,3 +242,22 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         timeout=20 * TIMEOUT_FACTOR,
         check=False,
     )
+
+
+class HasWs(HasPort, Protocol):
+    def ws(self, deck: str) -> str: ...
+
+
+@contextlib.asynccontextmanager
+async def presenter_and_audience(
+    server: HasWs, deck: str = "md"
+) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """Two sockets on ``deck``, welcomed; the first authenticated as presenter."""
+    async with (
+        connect(server.ws(deck), open_timeout=TIMEOUT) as presenter,
+        connect(server.ws(deck), open_timeout=TIMEOUT) as audience,
+    ):
+        await recv(presenter)
+        await recv(audience)
+        await authenticate(presenter)
+        yield presenter, audience

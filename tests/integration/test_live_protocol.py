@@ -19,6 +19,7 @@ from .support import (
     apost_state,
     authenticate,
     drain,
+    presenter_and_audience,
     presenter_cookie,
     recv,
     recv_match,
@@ -140,13 +141,7 @@ async def test_presenter_state_reaches_every_socket_of_the_deck_only(
 
 
 async def test_every_state_field_round_trips(live_server: LiveServer) -> None:
-    async with (
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as presenter,
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as audience,
-    ):
-        await recv(presenter)
-        await recv(audience)
-        await authenticate(presenter)
+    async with presenter_and_audience(live_server) as (presenter, audience):
         steps = [
             state(indexh=1, indexf=0),
             state(indexh=1, indexf=1),
@@ -162,13 +157,7 @@ async def test_every_state_field_round_trips(live_server: LiveServer) -> None:
 
 
 async def test_seq_grows_by_one_and_repeats_are_not_broadcast(live_server: LiveServer) -> None:
-    async with (
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as presenter,
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as audience,
-    ):
-        await recv(presenter)
-        await recv(audience)
-        await authenticate(presenter)
+    async with presenter_and_audience(live_server) as (presenter, audience):
         one, two, three = state(indexh=1), state(indexh=2), state(indexh=3)
         for value in (one, two, two, two, three):
             await send(presenter, {"type": "state", "state": value})
@@ -186,13 +175,7 @@ async def test_seq_grows_by_one_and_repeats_are_not_broadcast(live_server: LiveS
 
 
 async def test_repeating_the_current_state_does_not_bump_seq(live_server: LiveServer) -> None:
-    async with (
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as presenter,
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as audience,
-    ):
-        await recv(presenter)
-        await recv(audience)
-        await authenticate(presenter)
+    async with presenter_and_audience(live_server) as (presenter, audience):
         # The initial state is the default one: sending it is not a change.
         await send(presenter, {"type": "state", "state": DEFAULT_STATE})
         assert await drain(audience) == []

@@ -19,6 +19,7 @@ from .support import (
     afetch,
     authenticate,
     drain,
+    presenter_and_audience,
     recv,
     recv_type,
     send,
@@ -87,13 +88,7 @@ async def test_bad_frame_gets_an_error_and_the_socket_keeps_working(
 async def test_bad_frame_from_a_presenter_changes_nothing(
     live_server: LiveServer, frame: str, code: str
 ) -> None:
-    async with (
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as presenter,
-        connect(live_server.ws("md"), open_timeout=TIMEOUT) as audience,
-    ):
-        await recv(presenter)
-        await recv(audience)
-        await authenticate(presenter)
+    async with presenter_and_audience(live_server) as (presenter, audience):
         await presenter.send(frame)
         error = await recv_type(presenter, "error")
         assert error["code"] == code
