@@ -11,7 +11,7 @@ PORT ?= 8000
 
 .PHONY: install demo test test-unit test-integration test-e2e lint chromium clean
 
-install: $(INSTALLED) $(REVEAL)
+install: $(REVEAL) $(INSTALLED)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,8 @@ $(REVEAL): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-$(INSTALLED): pyproject.toml $(BIN)/python
+# The wheel (editable too) carries reveal.js, so npm ci comes first.
+$(INSTALLED): pyproject.toml $(BIN)/python $(REVEAL)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
