@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import tornado.web
@@ -12,15 +13,22 @@ from presenter.assets import Assets, find_assets
 from presenter.broker import Broker, LocalBroker
 from presenter.core.decks import DeckLibrary
 from presenter.core.protocol import MAX_MESSAGE_BYTES
+from presenter.core.tickets import Tickets
 from presenter.handlers import (
     AudienceHandler,
     Context,
+    DeckApiHandler,
     DeckFileHandler,
     HealthHandler,
     IndexHandler,
+    JoinHandler,
     LiveSocket,
     NoIconHandler,
+    NotesApiHandler,
     PresenterHandler,
+    QrHandler,
+    RemoteHandler,
+    RemoteQrHandler,
     RevealHandler,
     SlashHandler,
     StateApiHandler,
@@ -31,10 +39,12 @@ from presenter.live import Live
 from presenter.pages import make_environment
 from presenter.settings import Settings
 from presenter.store import SqliteStore, StateStore
+from presenter.watcher import DeckWatcher
 
 access_log = logging.getLogger("presenter.access")
 
 DECK = r"/decks/([A-Za-z0-9][A-Za-z0-9._-]*)"
+TICKET_TTL = 600.0  # seconds a one-time remote login link stays valid
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -56,11 +66,23 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
 
 @dataclass
 class Server:
-    """The application and the parts a caller may need to close or inspect."""
+    """The application and the parts a caller may need to start, stop or inspect."""
 
     app: tornado.web.Application
     context: Context
     store: StateStore
+    watcher: DeckWatcher | None = None
+
+    def start(self) -> None:
+        """Start background work (the deck watcher); call from the running loop."""
+        if self.watcher is not None:
+            self.watcher.start()
+
+    async def stop(self) -> None:
+        """Stop background work, then :meth:`close`."""
+        if self.watcher is not None:
+            await self.watcher.stop()
+        self.close()
 
     def close(self) -> None:
         """Stop timers and close the store."""
@@ -90,13 +112,15 @@ def make_app(
     store = store if store is not None else SqliteStore(settings.state_dir / "state.sqlite3")
     hub = Hub(presence_interval=settings.presence_interval)
     live = Live(store, broker or LocalBroker(), hub)
+    library = DeckLibrary(settings.decks, root=settings.root)
     ctx = Context(
         settings=settings,
-        library=DeckLibrary(settings.decks),
+        library=library,
         live=live,
         hub=hub,
         assets=assets,
         templates=make_environment(assets.templates),
+        tickets=Tickets(ttl=TICKET_TTL, clock=time.monotonic),
     )
     deps: dict[str, object] = {"ctx": ctx}
     routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
@@ -108,7 +132,13 @@ def make_app(
         (DECK, SlashHandler, deps),
         (DECK + r"/", AudienceHandler, deps),
         (DECK + r"/presenter", PresenterHandler, deps),
+        (DECK + r"/remote", RemoteHandler, deps),
+        (DECK + r"/join", JoinHandler, deps),
+        (DECK + r"/qr\.svg", QrHandler, deps),
+        (DECK + r"/remote-qr\.svg", RemoteQrHandler, deps),
         (DECK + r"/api/state", StateApiHandler, deps),
+        (DECK + r"/api/deck", DeckApiHandler, deps),
+        (DECK + r"/api/notes", NotesApiHandler, deps),
         (DECK + r"/ws", LiveSocket, deps),
         (DECK + r"/(.+)", DeckFileHandler, deps),
     ]
@@ -122,7 +152,11 @@ def make_app(
         default_handler_class=NotFoundHandler,
         default_handler_args=deps,
     )
-    return Server(app, ctx, store)
+    watcher = None
+    if settings.watch:
+        paths = [settings.root] if settings.root is not None else list(settings.decks.values())
+        watcher = DeckWatcher(library, hub, paths)
+    return Server(app, ctx, store, watcher)
 
 
 class NotFoundHandler(IndexHandler):

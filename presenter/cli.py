@@ -21,7 +21,7 @@ import click
 import tornado.httpserver
 import tornado.netutil
 
-from presenter import __version__, auth
+from presenter import __version__, auth, qr
 from presenter.app import make_app
 from presenter.assets import find_assets
 from presenter.core.decks import DeckLibrary, discover
@@ -66,6 +66,8 @@ def main() -> None:
     multiple=True,
     help="Origin allowed to open the live socket when embedding (repeatable, '*' for any).",
 )
+@click.option("--no-watch", is_flag=True, help="Do not reload decks when their files change.")
+@click.option("--no-qr", is_flag=True, help="Do not print the audience URL as a QR code.")
 def serve(
     path: Path,
     host: str,
@@ -73,6 +75,8 @@ def serve(
     secret: str | None,
     state_dir: Path | None,
     allow_origins: tuple[str, ...],
+    no_watch: bool,
+    no_qr: bool,
 ) -> None:
     """Serve the deck in PATH, or every deck in the subfolders of PATH."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -95,23 +99,28 @@ def serve(
             secret = auth.load_or_create_secret(state_dir)
     except OSError as exc:
         raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
-    settings = Settings(
-        decks=decks,
-        secret=secret,
-        state_dir=state_dir.resolve(),
-        host=host,
-        port=port,
-        allow_origins=tuple(o.rstrip("/") for o in allow_origins),
-    )
     try:
         sockets = tornado.netutil.bind_sockets(port, address=host)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"port {port} on {host} is already in use (try --port)") from None
         raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-    actual_port = sockets[0].getsockname()[1]
+    lan = lan_addresses() if host in WILDCARDS else []
+    root = path.resolve()
+    settings = Settings(
+        decks=decks,
+        secret=secret,
+        state_dir=state_dir.resolve(),
+        host=host,
+        port=int(sockets[0].getsockname()[1]),
+        allow_origins=tuple(o.rstrip("/") for o in allow_origins),
+        root=None if root in decks.values() else root,
+        watch=not no_watch,
+        advertised_host=lan[0] if lan else None,
+    )
+    show_qr = not no_qr and sys.stdout.isatty()
     try:
-        asyncio.run(_run(settings, sockets, library, actual_port))
+        asyncio.run(_run(settings, sockets, library, show_qr))
     except sqlite3.Error as exc:
         raise UserError(f"state database in {state_dir} cannot be used ({exc})") from None
     except KeyboardInterrupt:
@@ -119,12 +128,13 @@ def serve(
 
 
 async def _run(
-    settings: Settings, sockets: list[socket.socket], library: DeckLibrary, port: int
+    settings: Settings, sockets: list[socket.socket], library: DeckLibrary, show_qr: bool
 ) -> None:
     server = make_app(settings)
     http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
     http.add_sockets(sockets)
-    _print_urls(settings, library, port)
+    server.start()
+    _print_urls(settings, library, show_qr)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -133,14 +143,19 @@ async def _run(
         await stop.wait()
     finally:
         http.stop()
-        server.close()
+        await server.stop()
         click.echo("presenter stopped", err=True)
 
 
-def _hosts(host: str) -> list[str]:
-    if host in ("0.0.0.0", "::", ""):
-        return ["127.0.0.1", *lan_addresses()]
-    return [host]
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def _hosts(settings: Settings) -> list[str]:
+    if settings.host in WILDCARDS:
+        # People use the LAN address; 127.0.0.1 only works on this machine.
+        lan = [settings.advertised_host] if settings.advertised_host else []
+        return [*lan, "127.0.0.1"]
+    return [settings.host]
 
 
 def lan_addresses() -> list[str]:
@@ -164,10 +179,12 @@ def lan_addresses() -> list[str]:
     return unique
 
 
-def _print_urls(settings: Settings, library: DeckLibrary, port: int) -> None:
+def _print_urls(settings: Settings, library: DeckLibrary, show_qr: bool) -> None:
     out = sys.stdout
+    port = settings.port
+    hosts = _hosts(settings)
     print(f"presenter {__version__} serving {len(settings.decks)} deck(s)", file=out)
-    for host in _hosts(settings.host):
+    for host in hosts:
         base = f"http://{host}:{port}"
         print(f"\n  {base}/", file=out)
         for deck_id in library.ids():
@@ -176,5 +193,15 @@ def _print_urls(settings: Settings, library: DeckLibrary, port: int) -> None:
             print(
                 f"    presenter: {base}/decks/{deck_id}/presenter?token={settings.secret}", file=out
             )
-    print("\nKeep the presenter links to yourself: they carry the token. Ctrl+C stops.", file=out)
+            print(f"    remote:    {base}/decks/{deck_id}/remote?token={settings.secret}", file=out)
+    if show_qr:
+        ids = library.ids()
+        url = f"http://{hosts[0]}:{port}/" + (f"decks/{ids[0]}/" if len(ids) == 1 else "")
+        print(f"\nScan to join: {url}", file=out)
+        qr.terminal(url, out)
+    watching = "watching deck files for changes; " if settings.watch else ""
+    print(
+        f"\nKeep the presenter links to yourself: they carry the token. {watching}Ctrl+C stops.",
+        file=out,
+    )
     out.flush()

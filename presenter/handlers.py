@@ -16,7 +16,7 @@ import tornado.web
 import tornado.websocket
 from markupsafe import Markup
 
-from presenter import auth
+from presenter import auth, qr
 from presenter.assets import Assets
 from presenter.core import protocol
 from presenter.core.decks import Deck, DeckLibrary, bundled_name, resolve_file
@@ -25,6 +25,7 @@ from presenter.core.htmldeck import strip_markdown_file_notes
 from presenter.core.protocol import Role
 from presenter.core.session import Snapshot
 from presenter.core.state import SlideState
+from presenter.core.tickets import Tickets
 from presenter.hub import Hub
 from presenter.live import Live
 from presenter.settings import Settings
@@ -42,6 +43,7 @@ class Context:
     hub: Hub
     assets: Assets
     templates: jinja2.Environment
+    tickets: Tickets
 
 
 class QuietSummary(tornado.web.RequestHandler):
@@ -108,6 +110,13 @@ class BaseHandler(PageMixin):
         """Whether the request carries a valid presenter cookie."""
         return self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
 
+    def public_url(self, path: str) -> str:
+        """An absolute URL for people: the LAN address when listening on 0.0.0.0."""
+        host = self.ctx.settings.advertised_host
+        if host:
+            return f"{self.request.protocol}://{host}:{self.ctx.settings.port}{path}"
+        return f"{self.request.protocol}://{self.request.host}{path}"
+
 
 class IndexHandler(BaseHandler):
     """``GET /``: the deck listing, or a redirect when there is one deck."""
@@ -161,6 +170,7 @@ def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:
         "seq": snapshot.seq,
         "state": snapshot.state.to_json(),
         "reveal": deck.reveal_options,
+        "head": deck.head_signature,
     }
 
 
@@ -186,48 +196,70 @@ class AudienceHandler(BaseHandler):
         self.finish(before + head + middle + body + after)
 
 
-class PresenterHandler(BaseHandler):
-    """``/decks/<id>/presenter``: the presenter page, behind the secret.
+class PresenterPageHandler(BaseHandler):
+    """A page behind the secret: the speaker view or the phone remote.
 
-    ``?token=`` (or the login form's POST) with the right secret sets a signed
-    HttpOnly cookie and redirects to the bare URL, so the secret leaves the
-    address bar and the history.
+    ``?token=`` with the secret, ``?login=`` with a one-time ticket (from the
+    remote's QR code) or the login form's POST sets a signed HttpOnly cookie
+    and redirects to the bare URL, so no secret stays in the address bar or
+    the history. Without the cookie: a 403 page with a token form, holding no
+    notes and no slide content.
     """
+
+    template = ""
+    view = ""
 
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
         token = self.get_query_argument("token", None)
-        if token is not None:
-            self._login(deck, token)
+        ticket = self.get_query_argument("login", None)
+        if token is not None or ticket is not None:
+            ok = auth.token_matches(self.ctx.settings.secret, token) or (
+                ticket is not None and self.ctx.tickets.redeem(ticket)
+            )
+            self._login(deck, ok)
             return
         if not self.is_presenter():
             self._refuse(deck, wrong=False)
             return
-        snapshot = self.ctx.live.snapshot(deck_id)
-        config = page_config(deck, snapshot, "presenter")
-        config.update(
-            notes=deck.notes,
-            titles=list(deck.titles),
-            slideCount=deck.slide_count,
-            audienceUrl=self._url(f"/decks/{deck_id}/"),
-        )
         self.set_header("Cache-Control", "no-store")
-        self.render_page("presenter.html", deck=deck, config=config)
+        self.render_page(self.template, deck=deck, config=self.config(deck))
 
     def post(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
         self.check_xsrf_cookie()
-        self._login(deck, self.get_body_argument("token", ""))
+        token = self.get_body_argument("token", "")
+        self._login(deck, auth.token_matches(self.ctx.settings.secret, token))
 
-    def _login(self, deck: Deck, token: str) -> None:
-        if not auth.token_matches(self.ctx.settings.secret, token):
+    def config(self, deck: Deck) -> dict[str, Any]:
+        """The page's ``#presenter-config``: what the audience gets, plus notes and links."""
+        config = page_config(deck, self.ctx.live.snapshot(deck.id), self.view)
+        error = self.ctx.library.error(deck.id)
+        base = f"/decks/{deck.id}"
+        config.update(
+            notes=deck.notes,
+            titles=list(deck.titles),
+            slideCount=deck.slide_count,
+            audienceUrl=self.public_url(f"{base}/"),
+            remoteUrl=self.public_url(f"{base}/remote"),
+            joinUrl=self.public_url(f"{base}/join"),
+            deckError=deck_error_json(error),
+        )
+        return config
+
+    def _login(self, deck: Deck, ok: bool) -> None:
+        if not ok:
             self._refuse(deck, wrong=True)
             return
         self.set_signed_cookie(
             auth.COOKIE_NAME, "1", expires_days=30, httponly=True, samesite="Lax", path="/"
         )
+        secret_args = ("token", "login")
         rest = [
-            (k, v) for k, vs in self.request.query_arguments.items() for v in vs if k != "token"
+            (k, v)
+            for k, vs in self.request.query_arguments.items()
+            for v in vs
+            if k not in secret_args
         ]
         query = urlencode([(k, v.decode("utf-8", "replace")) for k, v in rest])
         self.redirect(self.request.path + (f"?{query}" if query else ""), status=303)
@@ -238,12 +270,101 @@ class PresenterHandler(BaseHandler):
             "login.html",
             status=403,
             deck_id=deck.id,
+            action=self.request.path,
             wrong=wrong,
             xsrf_form_html=Markup(self.xsrf_form_html()),
         )
 
-    def _url(self, path: str) -> str:
-        return f"{self.request.protocol}://{self.request.host}{path}"
+
+def deck_error_json(error: DeckError | None) -> dict[str, Any] | None:
+    """How a deck's load error is shown to presenters."""
+    if error is None:
+        return None
+    return {"message": f"{error.path.name}: {error.message}", "line": error.line}
+
+
+class PresenterHandler(PresenterPageHandler):
+    """``/decks/<id>/presenter``: the speaker view."""
+
+    template = "presenter.html"
+    view = "presenter"
+
+
+class RemoteHandler(PresenterPageHandler):
+    """``/decks/<id>/remote``: the phone remote."""
+
+    template = "remote.html"
+    view = "remote"
+
+
+class JoinHandler(BaseHandler):
+    """``/decks/<id>/join``: a full-screen QR code of the audience URL, for the projector."""
+
+    def get(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        url = self.public_url(f"/decks/{deck_id}/")
+        self.render_page("join.html", deck=deck, url=url, qr_svg=Markup(qr.svg(url)))
+
+
+class QrHandler(BaseHandler):
+    """``/decks/<id>/qr.svg``: the audience URL as a QR code."""
+
+    def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(qr.svg(self.public_url(f"/decks/{deck_id}/")))
+
+
+class RemoteQrHandler(BaseHandler):
+    """``/decks/<id>/remote-qr.svg``: a one-time login link to the remote, presenters only.
+
+    Each request issues a new ticket, valid once for ten minutes.
+    """
+
+    def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        if not self.is_presenter():
+            raise tornado.web.HTTPError(403, reason="Presenter login required")
+        url = self.public_url(f"/decks/{deck_id}/remote?login={self.ctx.tickets.issue()}")
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(qr.svg(url, title="Remote login link"))
+
+
+class DeckApiHandler(BaseHandler):
+    """``GET /decks/<id>/api/deck``: the deck as the audience may see it (for live reload)."""
+
+    def get(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            {
+                "deck": deck.id,
+                "kind": deck.kind,
+                "title": deck.title,
+                "slideCount": deck.slide_count,
+                "head": deck.head_signature,
+                "slidesHtml": deck.slides_html if deck.kind == "markdown" else None,
+            }
+        )
+
+
+class NotesApiHandler(BaseHandler):
+    """``GET /decks/<id>/api/notes``: notes, titles and load error, presenters only."""
+
+    def get(self, deck_id: str) -> None:
+        deck = self.deck_or_404(deck_id)
+        if not self.is_presenter():
+            raise tornado.web.HTTPError(403, reason="Presenter login required")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            {
+                "notes": deck.notes,
+                "titles": list(deck.titles),
+                "error": deck_error_json(self.ctx.library.error(deck_id)),
+            }
+        )
 
 
 class StateApiHandler(BaseHandler):
@@ -313,11 +434,17 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         self.ctx.hub.add(self)
         self._welcome()
         if self.role == "presenter":
-            self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
+            self._presenter_extras()
 
     def _welcome(self) -> None:
         snapshot = self.ctx.live.snapshot(self.deck)
         self.send(protocol.welcome(self.deck, self.role, snapshot.seq, snapshot.state))
+
+    def _presenter_extras(self) -> None:
+        self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
+        error = self.ctx.library.error(self.deck)
+        if error is not None:
+            self.send(protocol.deck_status(f"{error.path.name}: {error.message}", error.line))
 
     def send(self, frame: str) -> None:
         """Queue a frame; a socket that closed meanwhile is skipped."""
@@ -343,7 +470,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
                 raise ProtocolError("unauthorized", "wrong presenter token")
             self.ctx.hub.promote(self)
             self._welcome()
-            self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
+            self._presenter_extras()
             return
         if self.role != "presenter":
             raise ProtocolError("forbidden", "only a presenter can change the slide state")

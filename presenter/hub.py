@@ -66,6 +66,16 @@ class Hub:
         for conn in list(self._decks.get(deck, ())):
             conn.send(frame)
 
+    def broadcast_presenters(self, deck: str, frame: str) -> None:
+        """Send ``frame`` to the presenter connections of ``deck``."""
+        for conn in list(self._decks.get(deck, ())):
+            if conn.role == "presenter":
+                conn.send(frame)
+
+    def decks(self) -> list[str]:
+        """Decks with at least one connection."""
+        return list(self._decks)
+
     def _presence_changed(self, deck: str) -> None:
         if deck in self._presence_due:
             return
@@ -80,10 +90,7 @@ class Hub:
         if self._presence_sent.get(deck) == count:
             return
         self._presence_sent[deck] = count
-        frame = protocol.presence(count)
-        for conn in list(self._decks.get(deck, ())):
-            if conn.role == "presenter":
-                conn.send(frame)
+        self.broadcast_presenters(deck, protocol.presence(count))
 
     def close(self) -> None:
         """Cancel pending presence timers."""

@@ -12,6 +12,8 @@ class Settings:
 
     Attributes:
         decks: deck id -> deck folder, as found by :func:`presenter.core.decks.discover`.
+        root: the folder of decks, looked at again when folders come and go;
+            ``None`` when serving a single deck folder.
         secret: the presenter token for every deck.
         state_dir: folder of the state database; never served.
         host, port: where the CLI listens (also used to print URLs).
@@ -20,6 +22,9 @@ class Settings:
         presence_interval: seconds between presence frames at most.
         ping_interval: seconds between WebSocket pings, also the time a pong may
             take before the socket is dropped (0 turns pings off).
+        watch: reload decks when their files change.
+        advertised_host: the host put in URLs shown to people (a LAN address
+            when listening on 0.0.0.0); ``None`` uses the host the browser asked for.
     """
 
     decks: dict[str, Path]
@@ -30,3 +35,6 @@ class Settings:
     allow_origins: tuple[str, ...] = field(default_factory=tuple)
     presence_interval: float = 0.25
     ping_interval: float = 20.0
+    root: Path | None = None
+    watch: bool = False
+    advertised_host: str | None = None

@@ -3,8 +3,9 @@
 // With ?view=embed (the presenter's previews) it only prepares reveal.js.
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
+import { deckShape, nearestPosition } from './navigation.js';
 import {
-  LiveSnapshot, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, waitForReveal,
+  LiveSnapshot, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire, waitForReveal,
 } from './state.js';
 
 const config = readConfig();
@@ -46,12 +47,40 @@ async function start() {
   return Reveal;
 }
 
+/**
+ * Swap in the deck's new slides without reloading the page, keeping the
+ * position (or the nearest one that still exists). Returns false when only a
+ * full page load will do: an HTML deck, or a new theme or reveal.js options.
+ */
+async function reloadInPlace(Reveal) {
+  if (config.kind !== 'markdown') return false;
+  let fresh;
+  try {
+    const response = await fetch(`/decks/${encodeURIComponent(config.deck)}/api/deck`, { cache: 'no-store' });
+    if (!response.ok) return false;
+    fresh = await response.json();
+  } catch {
+    return false;
+  }
+  if (fresh.head !== config.head || typeof fresh.slidesHtml !== 'string') return false;
+  const before = toWire(Reveal.getState());
+  Reveal.getSlidesElement().innerHTML = fresh.slidesHtml;
+  const highlight = Reveal.hasPlugin('highlight') ? Reveal.getPlugin('highlight') : null;
+  if (highlight) {
+    for (const block of Reveal.getSlidesElement().querySelectorAll('pre code')) highlight.highlightBlock(block);
+  }
+  Reveal.sync();
+  await jumpTo(Reveal, nearestPosition(deckShape(Reveal), before));
+  return true;
+}
+
 function follow(Reveal) {
   const button = document.getElementById('back-to-live');
   const indicator = document.getElementById('presenter-connection');
   const live = new LiveSnapshot(config.seq, config.state);
   let following = true;
   let applying = false;
+  let reloading = false;
 
   const apply = (state) => {
     if (sameState(Reveal.getState(), state)) return;
@@ -72,7 +101,7 @@ function follow(Reveal) {
 
   for (const name of STATE_EVENTS) {
     Reveal.on(name, () => {
-      if (applying || !following) return;
+      if (applying || reloading || !following) return;
       if (!sameState(Reveal.getState(), live.state)) setFollowing(false);
     });
   }
@@ -81,6 +110,15 @@ function follow(Reveal) {
   const connection = new LiveConnection(socketUrl(config.ws), {
     status: (name) => showStatus(indicator, name),
     message: (msg) => {
+      if (msg.type === 'reload') {
+        reloading = true;
+        reloadInPlace(Reveal).then((done) => {
+          reloading = false;
+          if (!done) window.location.reload();
+          else if (following) apply(live.state);
+        });
+        return;
+      }
       if (live.take(msg) && following) apply(live.state);
     },
   });
@@ -95,8 +133,12 @@ function follow(Reveal) {
 
 const ready = start();
 if (config.view === 'embed') {
-  // The presenter page drives embedded previews directly through this promise.
+  // The presenter pages drive embedded views directly through these.
   window.presenterReady = ready;
+  window.presenterReload = async () => {
+    const Reveal = await ready;
+    return Reveal ? reloadInPlace(Reveal) : false;
+  };
 } else {
   ready.then((Reveal) => { if (Reveal) follow(Reveal); });
 }

@@ -8,6 +8,8 @@ are decks.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -49,6 +51,20 @@ class Deck:
     reveal_options: dict[str, Any] = field(default_factory=dict)
     slides_html: str = ""
     page: tuple[str, str, str] = ("", "", "")
+
+    @property
+    def head_signature(self) -> str:
+        """Changes when a reload needs a new page rather than new slides in place.
+
+        Markdown decks can swap their ``<section>``s in place unless the theme,
+        highlight theme or reveal.js options change; HTML decks always reload.
+        """
+        if self.kind == "html":
+            return "html:" + hashlib.sha256("".join(self.page).encode()).hexdigest()[:16]
+        head = json.dumps(
+            [self.theme, self.highlight_theme, self.reveal_options], sort_keys=True, default=str
+        )
+        return "md:" + hashlib.sha256(head.encode()).hexdigest()[:16]
 
     @property
     def source(self) -> Path:
@@ -220,12 +236,48 @@ class DeckLibrary:
 
     A deck whose source breaks after it loaded once keeps serving its last
     good version; :meth:`error` tells what is wrong until it is fixed.
+
+    Args:
+        decks: deck id -> folder, as :func:`discover` found them.
+        root: the folder of decks to look in again on :meth:`rescan`, or
+            ``None`` when the server serves one deck folder.
     """
 
-    def __init__(self, decks: dict[str, Path]) -> None:
+    def __init__(self, decks: dict[str, Path], root: Path | None = None) -> None:
         self._folders = dict(decks)
+        self._root = root
         self._cache: dict[str, tuple[tuple[int, int], Deck]] = {}
         self._errors: dict[str, DeckError] = {}
+
+    def rescan(self) -> tuple[list[str], list[str]]:
+        """Look for deck folders added to or removed from the root.
+
+        Returns:
+            ``(added, removed)`` deck ids; both empty for a single-deck server.
+        """
+        if self._root is None:
+            return [], []
+        try:
+            found = discover(self._root)
+        except DeckError:
+            found = {}
+        if found.get(_deck_id(self._root.resolve())) == self._root.resolve():
+            # The root itself became a deck: keep serving the folders we had.
+            return [], []
+        added = [deck_id for deck_id in found if deck_id not in self._folders]
+        removed = [deck_id for deck_id in self._folders if deck_id not in found]
+        for deck_id in removed:
+            self._cache.pop(deck_id, None)
+            self._errors.pop(deck_id, None)
+        self._folders = found
+        return added, removed
+
+    def deck_of(self, path: Path) -> str | None:
+        """The id of the deck whose folder holds ``path``, if any."""
+        for deck_id, folder in self._folders.items():
+            if path == folder or path.is_relative_to(folder):
+                return deck_id
+        return None
 
     def ids(self) -> list[str]:
         """Deck ids in listing order."""

@@ -128,6 +128,16 @@ def presence(audience: int) -> str:
     return _dump({"type": "presence", "audience": audience})
 
 
+def reload() -> str:
+    """Tells every page of a deck that its files changed."""
+    return _dump({"type": "reload"})
+
+
+def deck_status(error: str | None, line: int | None = None) -> str:
+    """Tells presenters whether the deck's source loads (``error`` is None) or why not."""
+    return _dump({"type": "deck_status", "ok": error is None, "error": error, "line": line})
+
+
 def error(code: ErrorCode, message: str) -> str:
     """An ``error`` frame; the socket stays open."""
     return _dump({"type": "error", "code": code, "message": message})
