@@ -9,6 +9,7 @@ REVEAL := node_modules/reveal.js/dist/reveal.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# tests/js: node's own test runner for the pure front-end modules in static/.
 .PHONY: install demo test test-unit test-integration test-e2e lint chromium clean
 
 install: $(REVEAL) $(INSTALLED)
@@ -35,11 +36,13 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: install chromium
+	node --test tests/js/
 	$(PYTEST) tests/unit tests/integration
 	$(PYTEST) tests/e2e
 	$(MAKE) --no-print-directory lint
 
 test-unit: install
+	node --test tests/js/
 	$(PYTEST) tests/unit
 
 test-integration: install

@@ -80,6 +80,7 @@ def serve(
 ) -> None:
     """Serve the deck in PATH, or every deck in the subfolders of PATH."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)
     assets = find_assets()
     if (missing := assets.missing()) is not None:
         raise UserError(missing)

@@ -280,7 +280,7 @@ def deck_error_json(error: DeckError | None) -> dict[str, Any] | None:
     """How a deck's load error is shown to presenters."""
     if error is None:
         return None
-    return {"message": f"{error.path.name}: {error.message}", "line": error.line}
+    return {"message": error.short, "line": error.line}
 
 
 class PresenterHandler(PresenterPageHandler):
@@ -444,7 +444,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
         error = self.ctx.library.error(self.deck)
         if error is not None:
-            self.send(protocol.deck_status(f"{error.path.name}: {error.message}", error.line))
+            self.send(protocol.deck_status(error.short, error.line))
 
     def send(self, frame: str) -> None:
         """Queue a frame; a socket that closed meanwhile is skipped."""

@@ -87,7 +87,7 @@ class DeckWatcher:
         error = self._library.error(deck_id)
         if error is not None:
             log.warning("deck %s: %s", deck_id, error)
-            frame = protocol.deck_status(f"{error.path.name}: {error.message}", error.line)
+            frame = protocol.deck_status(error.short, error.line)
             self._hub.broadcast_presenters(deck_id, frame)
             return
         if had_error:

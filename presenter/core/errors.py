@@ -53,3 +53,9 @@ class DeckError(PresenterError):
         self.line = line
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
+
+    @property
+    def short(self) -> str:
+        """The message with the file name only (``slides.md:3: ...``), for speakers' screens."""
+        where = f"{self.path.name}:{self.line}" if self.line is not None else self.path.name
+        return f"{where}: {self.message}"
