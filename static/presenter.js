@@ -5,6 +5,7 @@
 import { Driver, frameReveal, showStatus } from './driver.js';
 import { deckShape, nextStep, slideCount, slideIndex, slideTitles } from './navigation.js';
 import { formatDuration, pace, timingPlan } from './pacing.js';
+import { fetchNotes, reloadPage, renderNotes, showAlert } from './speaker.js';
 import { jumpTo, readConfig, sameState } from './state.js';
 import { Timer } from './timer.js';
 
@@ -41,14 +42,6 @@ function setNotesSize(size) {
   $('notes').style.fontSize = `${value}px`;
   prefs.set('notesSize', String(value));
   return value;
-}
-
-function showAlert(text, ms = 4000) {
-  const box = $('presenter-alert');
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(showAlert.timer);
-  if (ms) showAlert.timer = setTimeout(() => { box.hidden = true; }, ms);
 }
 
 function showDeckError(error) {
@@ -105,17 +98,7 @@ async function main() {
     }));
   };
 
-  const showNotes = (state) => {
-    const html = notes[`${state.indexh}.${state.indexv}`];
-    const box = $('notes');
-    if (html) {
-      box.innerHTML = html; // written by the deck's author; only presenters get this page
-      box.classList.remove('empty');
-    } else {
-      box.textContent = 'No notes for this slide.';
-      box.classList.add('empty');
-    }
-  };
+  const showNotes = (state) => renderNotes($('notes'), notes, state);
 
   let previewTarget = null;
   const update = async (state) => {
@@ -156,27 +139,16 @@ async function main() {
       }
     },
     reload: async () => {
-      if (config.kind !== 'markdown') {
-        window.location.reload();
-        return new Promise(() => {});
-      }
+      if (config.kind !== 'markdown') return reloadPage();
       const [a, b] = await Promise.all([
         $('current-frame').contentWindow.presenterReload(),
         $('next-frame').contentWindow.presenterReload(),
       ]);
-      if (!a || !b) {
-        window.location.reload();
-        return new Promise(() => {});
-      }
-      try {
-        const response = await fetch(`/decks/${encodeURIComponent(config.deck)}/api/notes`, { cache: 'no-store' });
-        if (response.ok) {
-          const fresh = await response.json();
-          notes = fresh.notes;
-          showDeckError(fresh.error && fresh.error.message);
-        }
-      } catch {
-        // Keep the notes we have.
+      if (!a || !b) return reloadPage();
+      const fresh = await fetchNotes(config.deck);
+      if (fresh) {
+        notes = fresh.notes;
+        showDeckError(fresh.error && fresh.error.message);
       }
       shape = deckShape(current);
       previewTarget = null;

@@ -5,20 +5,13 @@
 import { Driver, frameReveal, showStatus } from './driver.js';
 import { deckShape, slideCount, slideIndex } from './navigation.js';
 import { formatDuration } from './pacing.js';
+import { fetchNotes, reloadPage, renderNotes, showAlert } from './speaker.js';
 import { readConfig } from './state.js';
 import { Timer } from './timer.js';
 
 const config = readConfig();
 const $ = (id) => document.getElementById(id);
 const SWIPE_PX = 50;
-
-function showAlert(text, ms = 4000) {
-  const box = $('presenter-alert');
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(showAlert.timer);
-  if (ms) showAlert.timer = setTimeout(() => { box.hidden = true; }, ms);
-}
 
 async function main() {
   const current = await frameReveal($('current-frame'));
@@ -34,15 +27,7 @@ async function main() {
   const update = (state) => {
     $('slide-number').textContent = `${slideIndex(shape, state) + 1} / ${slideCount(shape)}`;
     $('blackout').setAttribute('aria-pressed', String(state.paused));
-    const html = notes[`${state.indexh}.${state.indexv}`];
-    const box = $('notes');
-    if (html) {
-      box.innerHTML = html; // the author's notes; this page needs the presenter login
-      box.classList.remove('empty');
-    } else {
-      box.textContent = 'No notes for this slide.';
-      box.classList.add('empty');
-    }
+    renderNotes($('notes'), notes, state);
   };
 
   const driver = new Driver(config, current, {
@@ -60,16 +45,9 @@ async function main() {
     },
     reload: async () => {
       const swapped = await $('current-frame').contentWindow.presenterReload();
-      if (!swapped) {
-        window.location.reload();
-        return new Promise(() => {});
-      }
-      try {
-        const response = await fetch(`/decks/${encodeURIComponent(config.deck)}/api/notes`, { cache: 'no-store' });
-        if (response.ok) notes = (await response.json()).notes;
-      } catch {
-        // Keep the notes we have.
-      }
+      if (!swapped) return reloadPage();
+      const fresh = await fetchNotes(config.deck);
+      if (fresh) notes = fresh.notes;
       shape = deckShape(current);
       return undefined;
     },
