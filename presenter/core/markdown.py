@@ -91,6 +91,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
         meta = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if mark is not None and context is not None and mark.line >= source.count("\n"):
+            # The parser only noticed at the end (an unclosed bracket or quote):
+            # where the unfinished construct starts is the line to look at.
+            mark = context
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise DeckError(path, f"front matter: {problem}", line=line) from None
