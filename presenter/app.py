@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from presenter import auth
 from presenter.assets import Assets, find_assets
 from presenter.broker import Broker, LocalBroker
 from presenter.core.decks import DeckLibrary
+from presenter.core.errors import DeckError
 from presenter.core.protocol import MAX_MESSAGE_BYTES
 from presenter.core.tickets import Tickets
 from presenter.handlers import (
@@ -96,6 +98,7 @@ def make_app(
     store: StateStore | None = None,
     broker: Broker | None = None,
     assets: Assets | None = None,
+    library: DeckLibrary | None = None,
 ) -> Server:
     """Build the application for ``settings``.
 
@@ -104,6 +107,9 @@ def make_app(
         store: where snapshots persist; defaults to SQLite in ``settings.state_dir``.
         broker: fan-out between processes; defaults to in-process.
         assets: template/static/reveal.js folders; defaults to :func:`find_assets`.
+        library: the decks, already loaded (the CLI checks them before it starts);
+            by default one is built from ``settings`` and every deck loaded once,
+            so a deck that breaks later keeps serving this version.
 
     Raises:
         sqlite3.Error: the default store cannot be opened.
@@ -112,7 +118,11 @@ def make_app(
     store = store if store is not None else SqliteStore(settings.state_dir / "state.sqlite3")
     hub = Hub(presence_interval=settings.presence_interval)
     live = Live(store, broker or LocalBroker(), hub)
-    library = DeckLibrary(settings.decks, root=settings.root)
+    if library is None:
+        library = DeckLibrary(settings.decks, root=settings.root)
+        for deck_id in library.ids():
+            with contextlib.suppress(DeckError):  # served as an error page until fixed
+                library.get(deck_id)
     ctx = Context(
         settings=settings,
         library=library,
@@ -155,7 +165,7 @@ def make_app(
     watcher = None
     if settings.watch:
         paths = [settings.root] if settings.root is not None else list(settings.decks.values())
-        watcher = DeckWatcher(library, hub, paths)
+        watcher = DeckWatcher(library, hub, paths, ignore=[settings.state_dir])
     return Server(app, ctx, store, watcher)
 
 

@@ -86,7 +86,8 @@ def serve(
         raise UserError(missing)
     try:
         decks = discover(path)
-        library = DeckLibrary(decks)
+        root = path.resolve()
+        library = DeckLibrary(decks, root=None if root in decks.values() else root)
         for deck_id in library.ids():
             library.get(deck_id)
     except DeckError as exc:
@@ -107,7 +108,6 @@ def serve(
             raise UserError(f"port {port} on {host} is already in use (try --port)") from None
         raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     lan = lan_addresses() if host in WILDCARDS else []
-    root = path.resolve()
     settings = Settings(
         decks=decks,
         secret=secret,
@@ -131,7 +131,7 @@ def serve(
 async def _run(
     settings: Settings, sockets: list[socket.socket], library: DeckLibrary, show_qr: bool
 ) -> None:
-    server = make_app(settings)
+    server = make_app(settings, library=library)
     http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
     http.add_sockets(sockets)
     server.start()

@@ -27,10 +27,18 @@ class DeckWatcher:
     folders added or removed are picked up too.
     """
 
-    def __init__(self, library: DeckLibrary, hub: Hub, paths: Iterable[Path]) -> None:
+    def __init__(
+        self,
+        library: DeckLibrary,
+        hub: Hub,
+        paths: Iterable[Path],
+        ignore: Iterable[Path] = (),
+    ) -> None:
         self._library = library
         self._hub = hub
         self._paths = [path.resolve() for path in paths]
+        # The state dir may sit inside a deck; its database changes on every slide.
+        self._ignore = [path.resolve() for path in ignore]
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
 
@@ -54,7 +62,11 @@ class DeckWatcher:
                 stop_event=self._stop,
                 recursive=True,
             ):
-                self.handle({Path(path) for _, path in changes})
+                try:
+                    self.handle({Path(path) for _, path in changes})
+                except Exception:
+                    # One bad batch (an unreadable folder, say) must not end live reload.
+                    log.exception("reloading after a change failed")
         except Exception:
             log.exception("watching deck folders failed; live reload is off")
 
@@ -62,6 +74,8 @@ class DeckWatcher:
         # Dotfiles and dot-folders inside a watched folder (the state dir, editor
         # swap files, .git) never trigger a reload.
         target = Path(path)
+        if any(target == ignored or target.is_relative_to(ignored) for ignored in self._ignore):
+            return False
         for root in self._paths:
             if target.is_relative_to(root):
                 parts = target.relative_to(root).parts

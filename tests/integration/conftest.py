@@ -23,26 +23,34 @@ MakeServer = Callable[..., Awaitable[LiveServer]]
 async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServer]:
     """Build extra in-process servers, like ``live_server`` but with other settings.
 
-    Call ``await make_server(decks=..., **settings)``; every server is closed at teardown.
+    Call ``await make_server(decks=..., **settings)``. ``Settings.port`` is the port the
+    server really listens on unless given. Background work (the deck watcher of
+    ``watch=True``) is started, and every server is stopped at teardown.
     """
     started: list[tuple[tornado.httpserver.HTTPServer, LiveServer]] = []
 
     async def build(decks: dict[str, Path] | None = None, **overrides: Any) -> LiveServer:
+        sock, port = tornado.testing.bind_unused_port()
         values: dict[str, Any] = {
             "decks": decks if decks is not None else discover(deck_root),
             "secret": SECRET,
             "state_dir": tmp_path / f"state-{len(started)}",
             "presence_interval": 0.05,
+            "port": port,
             **overrides,
         }
-        values["state_dir"].mkdir(parents=True, exist_ok=True)
-        settings = Settings(**values)
-        server = make_app(settings)
-        sock, port = tornado.testing.bind_unused_port()
+        try:
+            values["state_dir"].mkdir(parents=True, exist_ok=True)
+            settings = Settings(**values)
+            server = make_app(settings)
+        except BaseException:
+            sock.close()
+            raise
         http = tornado.httpserver.HTTPServer(server.app)
         http.add_sockets([sock])
         live = LiveServer(server, port, settings)
         started.append((http, live))
+        server.start()
         return live
 
     try:
@@ -51,4 +59,4 @@ async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServ
         for http, live in started:
             http.stop()
             await http.close_all_connections()
-            live.server.close()
+            await live.server.stop()
