@@ -3,6 +3,7 @@
 
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 10000;
+const STALE_AFTER_HIDDEN_MS = 5000;
 
 /** The delay before reconnect attempt `attempt` (0-based): uniform in [0, min(cap, first * 2^attempt)). */
 export function backoffDelay(attempt, random = Math.random) {
@@ -33,9 +34,30 @@ export class LiveConnection {
   start() {
     this.connect();
     window.addEventListener('online', () => this.reconnectNow());
+    let hiddenAt = null;
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.reconnectNow();
+      if (document.visibilityState !== 'visible') {
+        hiddenAt = Date.now();
+        return;
+      }
+      // A phone that slept may hold a socket that looks open but is dead:
+      // after a long absence start afresh rather than trust it.
+      const away = hiddenAt === null ? 0 : Date.now() - hiddenAt;
+      hiddenAt = null;
+      if (this.socket && away > STALE_AFTER_HIDDEN_MS) this.restart();
+      else this.reconnectNow();
     });
+  }
+
+  /** Drop the current socket, if any, and connect again at once. */
+  restart() {
+    const old = this.socket;
+    this.socket = null;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    if (old) old.close();
+    this.connect();
   }
 
   reconnectNow() {

@@ -46,7 +46,14 @@ export class Driver {
       status: (name) => this.hooks.status && this.hooks.status(name),
       message: (msg) => this.onMessage(msg),
     });
-    for (const name of STATE_EVENTS) Reveal.on(name, () => this.publish());
+    for (const name of STATE_EVENTS) {
+      Reveal.on(name, () => {
+        // Picking a thumbnail closes the overview first and jumps right after:
+        // wait for the jump so the audience does not see the slide in between.
+        if (name === 'overviewhidden' && !this.applying) queueMicrotask(() => this.publish());
+        else this.publish();
+      });
+    }
   }
 
   async start() {

@@ -224,7 +224,13 @@ async function main() {
       o: () => current.toggleOverview(), O: () => current.toggleOverview(),
       t: resetTimer, T: resetTimer,
     };
-    const action = keys[event.key];
+    const inOverview = {
+      ArrowRight: () => current.right(), ArrowLeft: () => current.left(),
+      ArrowDown: () => current.down(), ArrowUp: () => current.up(),
+    };
+    // In the overview the arrows move between slides, as in reveal.js itself;
+    // stepping through fragments there would reveal what the speaker cannot see.
+    const action = (current.isOverview() && inOverview[event.key]) || keys[event.key];
     if (action) {
       event.preventDefault();
       action();

@@ -126,9 +126,18 @@ class Pages:
         self.browser = browser
         self.opened: list[Opened] = []
 
-    def new(self, name: str, viewport: dict[str, int] | None = None) -> Opened:
-        """A blank page in a fresh context, the recorder installed."""
-        context = self.browser.new_context(viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+    def new(
+        self, name: str, viewport: dict[str, int] | None = None, *, mobile: bool = False
+    ) -> Opened:
+        """A blank page in a fresh context, the recorder installed.
+
+        ``mobile`` makes it a touch phone (``has_touch`` and ``is_mobile``).
+        """
+        context = self.browser.new_context(
+            viewport=viewport or DESKTOP,  # type: ignore[arg-type]
+            has_touch=mobile,
+            is_mobile=mobile,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         context.add_init_script(RECORDER)
         page = context.new_page()
@@ -158,10 +167,21 @@ class Pages:
             wait_status(opened.page, "live")
         return opened.page
 
-    def presenter(self, server: ServerProcess, deck: str = "md") -> Page:
+    def presenter(
+        self, server: ServerProcess, deck: str = "md", viewport: dict[str, int] | None = None
+    ) -> Page:
         """A presenter page of ``deck``, signed in with the token and live."""
-        opened = self.new(f"presenter {deck} {len(self.opened)}")
+        opened = self.new(f"presenter {deck} {len(self.opened)}", viewport)
         opened.page.goto(f"{server.base}/decks/{deck}/presenter?token={SECRET}")
+        assert "token=" not in opened.page.url
+        wait_js(opened.page, "window.presenterLive && window.presenterLive.current")
+        wait_status(opened.page, "live")
+        return opened.page
+
+    def remote(self, server: ServerProcess, deck: str = "md") -> Page:
+        """The phone remote of ``deck`` on a touch phone, signed in with the token and live."""
+        opened = self.new(f"remote {deck} {len(self.opened)}", PHONE, mobile=True)
+        opened.page.goto(f"{server.base}/decks/{deck}/remote?token={SECRET}")
         assert "token=" not in opened.page.url
         wait_js(opened.page, "window.presenterLive && window.presenterLive.current")
         wait_status(opened.page, "live")
@@ -270,3 +290,44 @@ def post_state(server: ServerProcess, state: dict[str, Any], deck: str = "md") -
 def wire(h: int, v: int = 0, f: int | None = None, paused: bool = False) -> dict[str, Any]:
     """A wire state."""
     return {"indexh": h, "indexv": v, "indexf": f, "paused": paused, "overview": False}
+
+
+def wait_text(page: Page, selector: str, text: str, timeout: float | None = None) -> None:
+    """Wait until the element at ``selector`` exists and its text content includes ``text``."""
+    wait_js(
+        page,
+        """([selector, text]) => {
+          const el = document.querySelector(selector);
+          return !!el && el.textContent.includes(text);
+        }""",
+        [selector, text],
+        timeout,
+    )
+
+
+def touch_swipe(page: Page, y: float, x_from: float, x_to: float, steps: int = 10) -> None:
+    """A one-finger horizontal swipe as a touch screen reports it (through CDP).
+
+    Unlike ``page.mouse`` this goes through the browser's gesture handling, so a
+    swipe the page lets the browser pan with ends in ``pointercancel``, as on a phone.
+    """
+    cdp = page.context.new_cdp_session(page)
+    try:
+        point = {"x": x_from, "y": y}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [point]})
+        for i in range(1, steps + 1):
+            x = x_from + (x_to - x_from) * i / steps
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
+
+
+def mouse_swipe(page: Page, y: float, x_from: float, x_to: float) -> None:
+    """A horizontal drag with the primary pointer (pointerdown ... pointerup)."""
+    page.mouse.move(x_from, y)
+    page.mouse.down()
+    page.mouse.move(x_to, y, steps=5)
+    page.mouse.up()

@@ -1,0 +1,173 @@
+"""Make the README's screenshots of the speaker view and the phone remote.
+
+Run from the repository root after ``make install``::
+
+    .venv/bin/python docs/img/make_screenshots.py
+
+It serves a copy of ``slides/`` on a free port, opens the tour deck in headless
+Chromium (``/usr/bin/chromium``, or ``$PRESENTER_CHROMIUM``) on the "Fragments"
+slide with one fragment shown and one audience page connected, and writes
+``speaker-view.png`` (1280x800) and ``remote.png`` (390x844) next to this file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CHROMIUM = os.environ.get("PRESENTER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SECRET = "screenshot-token"
+DECK = "tour"
+# The "Fragments" slide of the tour deck, its first fragment shown.
+STATE = {"indexh": 2, "indexv": 0, "indexf": 0, "paused": False, "overview": False}
+# A talk a few minutes in: the speaker's timer, as the speaker view keeps it.
+TIMER = f"""
+localStorage.setItem('presenter.timer.{DECK}',
+  JSON.stringify({{ startedAt: Date.now() - 204000, pausedMs: 0 }}));
+"""
+TIMEOUT_MS = 15_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(decks: Path, state_dir: Path) -> Iterator[str]:
+    """``presenter serve`` on 127.0.0.1; yields its base URL, stops it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "presenter", "serve", str(decks),
+        "--port", str(port), "--secret", SECRET, "--state-dir", str(state_dir), "--no-qr",
+    ]  # fmt: skip
+    log = state_dir / "serve.log"
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"presenter serve did not start:\n{log.read_text()}")
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"{base}/healthz", timeout=1) as response,
+            ):
+                if response.status == 200:
+                    break
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def set_state(base: str) -> None:
+    request = urllib.request.Request(
+        f"{base}/decks/{DECK}/api/state",
+        data=json.dumps({"state": STATE}).encode(),
+        headers={"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+
+
+def settle(page: Page) -> None:
+    """Wait for fonts, images and two frames, so nothing is half drawn."""
+    page.evaluate(
+        """async () => {
+          await document.fonts.ready;
+          const frames = [...document.querySelectorAll('iframe')].map((f) => f.contentDocument);
+          for (const doc of [document, ...frames]) {
+            if (!doc) continue;
+            await doc.fonts.ready;
+            await Promise.all([...doc.images].map((img) => img.decode().catch(() => {})));
+          }
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }"""
+    )
+
+
+def live(page: Page) -> None:
+    page.wait_for_function(
+        "window.presenterLive && "
+        "document.getElementById('presenter-connection').dataset.status === 'live'",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="presenter-shots-") as tmp:
+        decks = Path(tmp) / "slides"
+        shutil.copytree(ROOT / "slides", decks, ignore=shutil.ignore_patterns(".presenter"))
+        state_dir = Path(tmp) / "state"
+        state_dir.mkdir()
+        with serve(decks, state_dir) as base, sync_playwright() as pw:
+            set_state(base)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                audience = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+                audience.goto(f"{base}/decks/{DECK}/")
+                live(audience)
+
+                speaker_context = browser.new_context(viewport={"width": 1280, "height": 800})
+                speaker_context.add_init_script(TIMER)
+                speaker = speaker_context.new_page()
+                speaker.goto(f"{base}/decks/{DECK}/presenter?token={SECRET}")
+                live(speaker)
+                speaker.wait_for_function(
+                    "document.getElementById('audience-count').textContent.trim() === '1'"
+                    " && presenterLive.current.getIndices().f === 0"
+                    " && presenterLive.preview.getIndices().f === 1",
+                    timeout=TIMEOUT_MS,
+                )
+                settle(speaker)
+                speaker.screenshot(path=str(HERE / "speaker-view.png"))
+
+                remote_context = browser.new_context(
+                    viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+                )
+                remote_context.add_init_script(TIMER)
+                remote = remote_context.new_page()
+                remote.goto(f"{base}/decks/{DECK}/remote?token={SECRET}")
+                live(remote)
+                remote.wait_for_function(
+                    "presenterLive.current.getIndices().f === 0", timeout=TIMEOUT_MS
+                )
+                settle(remote)
+                remote.screenshot(path=str(HERE / "remote.png"))
+            finally:
+                browser.close()
+    for name in ("speaker-view.png", "remote.png"):
+        print(f"wrote {(HERE / name).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
