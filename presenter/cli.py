@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -136,6 +137,10 @@ async def _run(
     http.add_sockets(sockets)
     server.start()
     _print_urls(settings, library, show_qr)
+    # Everything built so far lives as long as the server: keep the collector
+    # from walking it again and again while thousands of sockets come and go.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

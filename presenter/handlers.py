@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
+import gc
 import logging
+import os
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -21,6 +22,7 @@ from presenter.assets import Assets
 from presenter.core import protocol
 from presenter.core.decks import Deck, DeckLibrary, bundled_name, resolve_file
 from presenter.core.errors import DeckError, ProtocolError
+from presenter.core.frames import Frame
 from presenter.core.htmldeck import strip_markdown_file_notes
 from presenter.core.protocol import Role
 from presenter.core.session import Snapshot
@@ -28,6 +30,7 @@ from presenter.core.state import SlideState
 from presenter.core.tickets import Tickets
 from presenter.hub import Hub
 from presenter.live import Live
+from presenter.outbox import Outbox
 from presenter.settings import Settings
 
 log = logging.getLogger("presenter")
@@ -137,10 +140,20 @@ class IndexHandler(BaseHandler):
 
 
 class HealthHandler(BaseHandler):
-    """``GET /healthz``: 200 while the server runs."""
+    """``GET /healthz``: 200 while the server runs, with a few gauges for benchmarks."""
 
     def get(self) -> None:
-        self.finish({"ok": True})
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            {
+                "ok": True,
+                "pid": os.getpid(),
+                "connections": sum(
+                    len(self.ctx.hub.connections(deck)) for deck in self.ctx.hub.decks()
+                ),
+                "gc": {"collections": [gen["collections"] for gen in gc.get_stats()]},
+            }
+        )
 
 
 class NoIconHandler(BaseHandler):
@@ -412,6 +425,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
     def initialize(self, ctx: Context) -> None:
         self.ctx = ctx
         self.role = "audience"
+        self._outbox: Outbox | None = None
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         deck_id = args[0]
@@ -429,6 +443,10 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
 
     def open(self, *args: str, **kwargs: str) -> None:
         self.deck = args[0]
+        connection = self.ws_connection
+        stream = getattr(connection, "stream", None)
+        if stream is not None:
+            self._outbox = Outbox(stream, self._too_slow)
         if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
             self.role = "presenter"
         self.ctx.hub.add(self)
@@ -447,11 +465,18 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
             self.send(protocol.deck_status(error.short, error.line))
 
     def send(self, frame: str) -> None:
-        """Queue a frame; a socket that closed meanwhile is skipped."""
-        if self.ws_connection is None or self.ws_connection.is_closing():
-            return
-        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
-            self.write_message(frame)
+        """Send one message to this client."""
+        self.push(Frame(frame, "direct"))
+
+    def push(self, frame: Frame) -> None:
+        """Send a frame through this socket's outbox (never waits, never raises)."""
+        outbox = self._outbox
+        if outbox is not None:
+            outbox.write(frame.websocket, frame.latest_wins)
+
+    def _too_slow(self) -> None:
+        log.info("closing a live socket on deck %s that stopped reading", self.deck)
+        self.close(1013, "too slow: reconnect to resync")
 
     def on_message(self, message: str | bytes) -> None:
         try:
@@ -477,6 +502,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         self.ctx.live.set_state(self.deck, message.state)
 
     def on_close(self) -> None:
+        self._outbox = None
         self.ctx.hub.remove(self)
 
 

@@ -6,29 +6,37 @@ import asyncio
 from typing import Protocol
 
 from presenter.core import protocol
+from presenter.core.frames import Frame
 from presenter.core.protocol import Role
 
 
 class Connection(Protocol):
-    """What the hub needs of a socket."""
+    """What the hub needs of a socket (WebSocket or SSE stream)."""
 
     deck: str
     role: Role
 
     def send(self, frame: str) -> None:
-        """Queue ``frame`` for the client; never raises for a closed socket."""
+        """Send one message to this client; never raises for a closed socket."""
+
+    def push(self, frame: Frame) -> None:
+        """Send a broadcast frame; a client that cannot keep up may get only the
+        newest of the frames whose ``latest_wins`` is true. Never raises."""
 
 
 class Hub:
     """Tracks connections per deck, broadcasts frames and reports presence.
 
-    Presence frames go to a deck's presenters at most once per
-    ``presence_interval`` seconds, and only when the audience count changed.
-    Must be used from the event loop's thread.
+    A broadcast encodes its frame once and hands the same bytes to every
+    connection; it never waits for a slow one. Presence frames go to a deck's
+    presenters at most once per ``presence_interval`` seconds, and only when
+    the audience count changed. Must be used from the event loop's thread.
     """
 
     def __init__(self, presence_interval: float = 0.25) -> None:
         self._decks: dict[str, set[Connection]] = {}
+        # Broadcasts iterate a tuple rebuilt only when membership changes.
+        self._snapshots: dict[str, tuple[Connection, ...]] = {}
         self._presence_interval = presence_interval
         self._presence_sent: dict[str, int] = {}
         self._presence_due: dict[str, asyncio.TimerHandle] = {}
@@ -36,6 +44,7 @@ class Hub:
     def add(self, conn: Connection) -> None:
         """Register an open connection."""
         self._decks.setdefault(conn.deck, set()).add(conn)
+        self._snapshots.pop(conn.deck, None)
         self._presence_changed(conn.deck)
 
     def remove(self, conn: Connection) -> None:
@@ -44,6 +53,7 @@ class Hub:
         if conns is None or conn not in conns:
             return
         conns.discard(conn)
+        self._snapshots.pop(conn.deck, None)
         if not conns:
             del self._decks[conn.deck]
         self._presence_changed(conn.deck)
@@ -57,20 +67,28 @@ class Hub:
         """How many non-presenter connections ``deck`` has."""
         return sum(1 for conn in self._decks.get(deck, ()) if conn.role != "presenter")
 
-    def connections(self, deck: str) -> list[Connection]:
-        """A copy of the deck's connections."""
-        return list(self._decks.get(deck, ()))
+    def connections(self, deck: str) -> tuple[Connection, ...]:
+        """The deck's connections (a snapshot; safe to iterate while they change)."""
+        snapshot = self._snapshots.get(deck)
+        if snapshot is None:
+            snapshot = tuple(self._decks.get(deck, ()))
+            self._snapshots[deck] = snapshot
+        return snapshot
 
-    def broadcast(self, deck: str, frame: str) -> None:
+    def broadcast(self, deck: str, frame: Frame | str) -> None:
         """Send ``frame`` to every connection of ``deck``."""
-        for conn in list(self._decks.get(deck, ())):
-            conn.send(frame)
+        if isinstance(frame, str):
+            frame = Frame.parse(frame)
+        for conn in self.connections(deck):
+            conn.push(frame)
 
-    def broadcast_presenters(self, deck: str, frame: str) -> None:
+    def broadcast_presenters(self, deck: str, frame: Frame | str) -> None:
         """Send ``frame`` to the presenter connections of ``deck``."""
-        for conn in list(self._decks.get(deck, ())):
+        if isinstance(frame, str):
+            frame = Frame.parse(frame)
+        for conn in self.connections(deck):
             if conn.role == "presenter":
-                conn.send(frame)
+                conn.push(frame)
 
     def decks(self) -> list[str]:
         """Decks with at least one connection."""

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from presenter.core.frames import Frame
 from presenter.core.protocol import Role
 
 
@@ -16,9 +17,14 @@ class FakeConnection:
     deck: str
     role: Role = "audience"
     frames: list[str] = field(default_factory=list)
+    pushed: list[Frame] = field(default_factory=list)
 
     def send(self, frame: str) -> None:
         self.frames.append(frame)
+
+    def push(self, frame: Frame) -> None:
+        self.pushed.append(frame)
+        self.frames.append(frame.text)
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         """The decoded frames of one ``type``."""

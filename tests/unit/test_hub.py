@@ -32,11 +32,22 @@ async def test_broadcast_reaches_only_that_decks_connections(hub: Hub) -> None:
     b1 = FakeConnection("b")
     for conn in (a1, a2, b1):
         hub.add(conn)
-    hub.broadcast("a", "FRAME-A")
-    hub.broadcast("c", "FRAME-C")
-    assert a1.frames == ["FRAME-A"]
-    assert a2.frames == ["FRAME-A"]
+    frame_a = '{"type":"reload","n":"A"}'
+    hub.broadcast("a", frame_a)
+    hub.broadcast("c", '{"type":"reload","n":"C"}')
+    assert a1.frames == [frame_a]
+    assert a2.frames == [frame_a]
     assert b1.frames == []
+
+
+async def test_a_broadcast_encodes_its_frame_once_for_every_socket(hub: Hub) -> None:
+    conns = [FakeConnection("a") for _ in range(3)]
+    for conn in conns:
+        hub.add(conn)
+    hub.broadcast("a", '{"type":"state","seq":1,"state":{}}')
+    pushed = [conn.pushed[0] for conn in conns]
+    assert all(frame is pushed[0] for frame in pushed)
+    assert all(frame.websocket is pushed[0].websocket for frame in pushed)
 
 
 async def test_removed_connections_get_nothing(hub: Hub) -> None:
@@ -46,10 +57,10 @@ async def test_removed_connections_get_nothing(hub: Hub) -> None:
     hub.remove(a1)
     hub.remove(a1)  # twice is harmless
     hub.remove(FakeConnection("never-added"))
-    hub.broadcast("a", "F")
+    hub.broadcast("a", '{"type":"reload"}')
     assert a1.frames == []
-    assert a2.frames == ["F"]
-    assert hub.connections("a") == [a2]
+    assert a2.frames == ['{"type":"reload"}']
+    assert hub.connections("a") == (a2,)
 
 
 async def test_audience_count_excludes_presenters(hub: Hub) -> None:

@@ -1,0 +1,72 @@
+"""One outgoing message, encoded once for every socket that gets it.
+
+A broadcast to ten thousand sockets must not encode JSON, build a WebSocket
+frame or format an SSE event ten thousand times: :class:`Frame` does each at
+most once and every connection writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+
+# Message types where only the newest matters: a socket that cannot keep up
+# gets the latest one instead of a backlog.
+LATEST_WINS = frozenset({"state", "presence"})
+
+
+def websocket_text_frame(payload: bytes) -> bytes:
+    """An unmasked, unfragmented WebSocket text frame (RFC 6455, server to client)."""
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", 0x81, length)
+    elif length <= 0xFFFF:
+        header = struct.pack("!BBH", 0x81, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, length)
+    return header + payload
+
+
+def sse_event(text: str, event_id: int | None) -> bytes:
+    """A Server-Sent Events message: optional ``id:`` line, one ``data:`` line per line."""
+    lines = [f"id: {event_id}"] if event_id is not None else []
+    lines.extend(f"data: {line}" for line in text.split("\n"))
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+@dataclass(eq=False)
+class Frame:
+    """A server message (JSON text) with its wire encodings, built on first use."""
+
+    text: str
+    kind: str
+    seq: int | None = None
+    _ws: bytes | None = field(default=None, repr=False)
+    _sse: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Frame:
+        """Wrap a message built by :mod:`presenter.core.protocol` (or received from a broker)."""
+        value = json.loads(text)
+        seq = value.get("seq")
+        return cls(text, str(value.get("type", "")), seq if isinstance(seq, int) else None)
+
+    @property
+    def latest_wins(self) -> bool:
+        """Whether a newer frame of the same kind makes this one worthless."""
+        return self.kind in LATEST_WINS
+
+    @property
+    def websocket(self) -> bytes:
+        """The WebSocket frame bytes."""
+        if self._ws is None:
+            self._ws = websocket_text_frame(self.text.encode("utf-8"))
+        return self._ws
+
+    @property
+    def sse(self) -> bytes:
+        """The SSE event bytes (``id:`` is the ``seq`` when the message has one)."""
+        if self._sse is None:
+            self._sse = sse_event(self.text, self.seq)
+        return self._sse
