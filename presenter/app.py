@@ -39,8 +39,9 @@ from presenter.handlers import (
 from presenter.hub import Hub
 from presenter.live import Live
 from presenter.pages import make_environment
+from presenter.redis_broker import RedisBroker
 from presenter.settings import Settings
-from presenter.store import SqliteStore, StateStore
+from presenter.store import MemoryStore, SqliteStore, StateStore
 from presenter.watcher import DeckWatcher
 
 access_log = logging.getLogger("presenter.access")
@@ -80,10 +81,16 @@ class Server:
         if self.watcher is not None:
             self.watcher.start()
 
+    async def start_async(self) -> None:
+        """:meth:`start`, plus connecting to the shared state when there is a broker."""
+        self.start()
+        await self.context.live.start(self.context.library.ids())
+
     async def stop(self) -> None:
         """Stop background work, then :meth:`close`."""
         if self.watcher is not None:
             await self.watcher.stop()
+        await self.context.live.stop()
         self.close()
 
     def close(self) -> None:
@@ -104,7 +111,8 @@ def make_app(
 
     Args:
         settings: what to serve and how.
-        store: where snapshots persist; defaults to SQLite in ``settings.state_dir``.
+        store: where snapshots persist; defaults to SQLite in ``settings.state_dir``
+            (in memory when ``settings.broker`` names Redis, which holds them).
         broker: fan-out between processes; defaults to in-process.
         assets: template/static/reveal.js folders; defaults to :func:`find_assets`.
         library: the decks, already loaded (the CLI checks them before it starts);
@@ -115,9 +123,12 @@ def make_app(
         sqlite3.Error: the default store cannot be opened.
     """
     assets = assets or find_assets()
-    store = store if store is not None else SqliteStore(settings.state_dir / "state.sqlite3")
+    shared = RedisBroker(settings.broker) if settings.broker else None
+    if store is None:
+        # With a broker, Redis holds the state; SQLite would be a second truth.
+        store = MemoryStore() if shared else SqliteStore(settings.state_dir / "state.sqlite3")
     hub = Hub(presence_interval=settings.presence_interval)
-    live = Live(store, broker or LocalBroker(), hub)
+    live = Live(store, broker or LocalBroker(), hub, shared)
     if library is None:
         library = DeckLibrary(settings.decks, root=settings.root)
         for deck_id in library.ids():

@@ -69,6 +69,19 @@ def main() -> None:
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload decks when their files change.")
 @click.option("--no-qr", is_flag=True, help="Do not print the audience URL as a QR code.")
+@click.option(
+    "--broker",
+    metavar="URL",
+    default=None,
+    help="redis://HOST:PORT/DB: share live state and fan-out between processes and machines.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the same port (SO_REUSEPORT); above 1 needs --broker.",
+)
 def serve(
     path: Path,
     host: str,
@@ -78,8 +91,17 @@ def serve(
     allow_origins: tuple[str, ...],
     no_watch: bool,
     no_qr: bool,
+    broker: str | None,
+    workers: int,
 ) -> None:
     """Serve the deck in PATH, or every deck in the subfolders of PATH."""
+    if workers > 1 and not broker:
+        raise UserError(
+            f"--workers {workers} needs --broker redis://HOST:PORT/DB: "
+            "the processes must share the live state"
+        )
+    if broker:
+        _check_broker(broker)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
     assets = find_assets()
@@ -103,7 +125,7 @@ def serve(
     except OSError as exc:
         raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
     try:
-        sockets = tornado.netutil.bind_sockets(port, address=host)
+        sockets = tornado.netutil.bind_sockets(port, address=host, reuse_port=workers > 1)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"port {port} on {host} is already in use (try --port)") from None
@@ -119,8 +141,15 @@ def serve(
         root=None if root in decks.values() else root,
         watch=not no_watch,
         advertised_host=lan[0] if lan else None,
+        broker=broker,
     )
     show_qr = not no_qr and sys.stdout.isatty()
+    if workers > 1:
+        _print_urls(settings, library, show_qr)
+        for sock in sockets:
+            sock.close()
+        _serve_workers(settings, library, workers)
+        return
     try:
         asyncio.run(_run(settings, sockets, library, show_qr))
     except sqlite3.Error as exc:
@@ -129,14 +158,79 @@ def serve(
         pass
 
 
+def _check_broker(url: str) -> None:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UserError(f"--broker {url}: expected a redis:// URL")
+    try:
+        import redis
+    except ImportError:
+        raise UserError(
+            "--broker needs the redis package: pip install 'presenter[redis]'"
+        ) from None
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        client.ping()
+        client.close()
+    except (redis.RedisError, ValueError) as exc:
+        raise UserError(f"cannot reach Redis at {url} ({exc})") from None
+
+
+def _serve_workers(settings: Settings, library: DeckLibrary, workers: int) -> None:
+    """Fork ``workers`` processes, each binding the port with SO_REUSEPORT.
+
+    The kernel spreads new connections over them; Redis keeps them in step.
+    SIGINT or SIGTERM to this parent stops them all.
+    """
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                sockets = tornado.netutil.bind_sockets(
+                    settings.port, address=settings.host, reuse_port=True
+                )
+                asyncio.run(_run(settings, sockets, library, show_qr=False, banner=False))
+            except KeyboardInterrupt:
+                pass
+            except BaseException:
+                logging.getLogger("presenter").exception("worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+
+
 async def _run(
-    settings: Settings, sockets: list[socket.socket], library: DeckLibrary, show_qr: bool
+    settings: Settings,
+    sockets: list[socket.socket],
+    library: DeckLibrary,
+    show_qr: bool,
+    banner: bool = True,
 ) -> None:
     server = make_app(settings, library=library)
     http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
     http.add_sockets(sockets)
-    server.start()
-    _print_urls(settings, library, show_qr)
+    await server.start_async()
+    if banner:
+        _print_urls(settings, library, show_qr)
     # Everything built so far lives as long as the server: keep the collector
     # from walking it again and again while thousands of sockets come and go.
     gc.collect()

@@ -21,7 +21,7 @@ from presenter import auth, qr
 from presenter.assets import Assets
 from presenter.core import protocol
 from presenter.core.decks import Deck, DeckLibrary, bundled_name, resolve_file
-from presenter.core.errors import DeckError, ProtocolError
+from presenter.core.errors import DeckError, ProtocolError, Unavailable
 from presenter.core.frames import Frame
 from presenter.core.htmldeck import strip_markdown_file_notes
 from presenter.core.protocol import Role
@@ -392,7 +392,7 @@ class StateApiHandler(BaseHandler):
         self.set_header("Cache-Control", "no-store")
         self.finish(self.ctx.live.snapshot(deck_id).to_json())
 
-    def post(self, deck_id: str) -> None:
+    async def post(self, deck_id: str) -> None:
         self.deck_or_404(deck_id)
         header = self.request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -408,7 +408,12 @@ class StateApiHandler(BaseHandler):
         except ProtocolError as exc:
             self._fail(400, exc.code, exc.message)
             return
-        self.finish(self.ctx.live.set_state(deck_id, state).to_json())
+        try:
+            snapshot = await self.ctx.live.set_state(deck_id, state)
+        except Unavailable as exc:
+            self._fail(503, "unavailable", str(exc))
+            return
+        self.finish(snapshot.to_json())
 
     def _fail(self, status: int, code: str, message: str) -> None:
         self.set_status(status)
@@ -478,18 +483,22 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         log.info("closing a live socket on deck %s that stopped reading", self.deck)
         self.close(1013, "too slow: reconnect to resync")
 
-    def on_message(self, message: str | bytes) -> None:
+    async def on_message(self, message: str | bytes) -> None:
+        # Tornado reads this socket's next message only after this returns,
+        # so one presenter's changes are applied in the order they were sent.
         try:
             if isinstance(message, bytes):
                 raise ProtocolError("bad_message", "binary frames are not accepted; send JSON text")
-            self._handle(protocol.parse_client_message(message))
+            await self._handle(protocol.parse_client_message(message))
         except ProtocolError as exc:
             self.send(protocol.error(exc.code, exc.message))
+        except Unavailable as exc:
+            self.send(protocol.error("unavailable", str(exc)))
         except Exception:
             # Never let one message drop the socket; the failure is ours, not the client's.
             log.exception("live message on deck %s failed", self.deck)
 
-    def _handle(self, message: protocol.ClientMessage) -> None:
+    async def _handle(self, message: protocol.ClientMessage) -> None:
         if isinstance(message, protocol.AuthMessage):
             if not auth.token_matches(self.ctx.settings.secret, message.token):
                 raise ProtocolError("unauthorized", "wrong presenter token")
@@ -499,7 +508,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
             return
         if self.role != "presenter":
             raise ProtocolError("forbidden", "only a presenter can change the slide state")
-        self.ctx.live.set_state(self.deck, message.state)
+        await self.ctx.live.set_state(self.deck, message.state)
 
     def on_close(self) -> None:
         self._outbox = None

@@ -1,46 +1,91 @@
-"""Applies presenter changes: validate, persist, then publish to every socket."""
+"""Applies presenter changes: validate, persist, then publish to every socket.
+
+Two modes. Alone (the default), this process numbers the changes, stores
+each one in the state store (SQLite) before broadcasting it, and is the
+only one serving the deck. Shared (``--broker redis://...``), Redis numbers
+and stores the changes and every process broadcasts what Redis publishes;
+this process keeps a copy of each deck's snapshot for welcomes and reads.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+
 from presenter.broker import Broker
 from presenter.core import protocol
+from presenter.core.errors import ProtocolError, Unavailable
+from presenter.core.frames import Frame
 from presenter.core.session import Session, Snapshot
 from presenter.core.state import SlideState
 from presenter.hub import Hub
+from presenter.redis_broker import RedisBroker
 from presenter.store import StateStore
+
+log = logging.getLogger("presenter.live")
 
 
 class Live:
     """The live sessions of every deck this process serves.
 
-    Sessions are created on first use from the store, so a restart resumes
-    each deck at its last ``seq``.
+    Args:
+        store: where snapshots persist when this process is alone.
+        broker: in-process fan-out (used when alone).
+        hub: this process's sockets.
+        shared: the Redis broker when several processes serve the decks.
     """
 
-    def __init__(self, store: StateStore, broker: Broker, hub: Hub) -> None:
+    def __init__(
+        self, store: StateStore, broker: Broker, hub: Hub, shared: RedisBroker | None = None
+    ) -> None:
         self._store = store
         self._broker = broker
         self._hub = hub
+        self._shared = shared
         self._sessions: dict[str, Session] = {}
         broker.subscribe(hub.broadcast)
+
+    async def start(self, decks: list[str]) -> None:
+        """Connect to the shared state (if any) and read every deck's snapshot."""
+        if self._shared is None:
+            return
+        self._shared.start(self._heard, self._status)
+        for deck in decks:
+            with contextlib.suppress(Unavailable):
+                self._accept(await self._shared.load(deck))
+
+    async def stop(self) -> None:
+        """Disconnect from the shared state."""
+        if self._shared is not None:
+            await self._shared.stop()
 
     def _session(self, deck: str) -> Session:
         session = self._sessions.get(deck)
         if session is None:
-            session = Session(self._store.load(deck) or Snapshot(deck))
+            initial = None if self._shared is not None else self._store.load(deck)
+            session = Session(initial or Snapshot(deck))
             self._sessions[deck] = session
         return session
 
     def snapshot(self, deck: str) -> Snapshot:
-        """The current snapshot of ``deck``."""
+        """The current snapshot of ``deck`` as this process knows it."""
         return self._session(deck).snapshot
 
-    def set_state(self, deck: str, state: SlideState) -> Snapshot:
+    async def set_state(self, deck: str, state: SlideState) -> Snapshot:
         """Apply a presenter's state and return the resulting snapshot.
 
         An unchanged state is not stored or broadcast and keeps its ``seq``.
         A changed one is stored before anything is sent.
+
+        Raises:
+            Unavailable: shared mode and Redis cannot be reached; nothing changed.
         """
+        if self._shared is not None:
+            snapshot, _ = await self._shared.apply(deck, state, self.snapshot(deck).seq)
+            self._accept(snapshot)
+            return self.snapshot(deck)
         session = self._session(deck)
         proposed = session.propose(state)
         if proposed is None:
@@ -49,3 +94,39 @@ class Live:
         session.commit(proposed)
         self._broker.publish(deck, protocol.state_frame(proposed.seq, proposed.state))
         return proposed
+
+    def _accept(self, snapshot: Snapshot | None, text: str | None = None) -> None:
+        """Take a snapshot from Redis if it is newer and broadcast it to this process's sockets."""
+        if snapshot is None or not self._session(snapshot.deck).commit(snapshot):
+            return
+        frame = text or protocol.state_frame(snapshot.seq, snapshot.state)
+        self._hub.broadcast(snapshot.deck, Frame(frame, "state", snapshot.seq))
+
+    def _heard(self, deck: str, text: str) -> None:
+        try:
+            value = json.loads(text)
+            snapshot = Snapshot(deck, int(value["seq"]), SlideState.from_json(value["state"]))
+        except (ValueError, KeyError, TypeError, ProtocolError):
+            log.warning("ignoring a malformed frame published for deck %s", deck)
+            return
+        self._accept(snapshot, text)
+
+    def _status(self, up: bool) -> None:
+        if not up:
+            frame = protocol.error("unavailable", "the shared state (Redis) is unavailable")
+            for deck in self._hub.decks():
+                self._hub.broadcast_presenters(deck, frame)
+            return
+        # Back: changes made elsewhere while we could not hear them are picked up now.
+        asyncio.get_running_loop().create_task(self._resync())
+
+    async def _resync(self) -> None:
+        assert self._shared is not None
+        for deck, session in list(self._sessions.items()):
+            with contextlib.suppress(Unavailable):  # gone again: the next "up" retries
+                stored = await self._shared.load(deck)
+                if stored is None and session.snapshot.seq > 0:
+                    # Redis came back empty: give it what we know, so seq never goes back.
+                    await self._shared.seed(session.snapshot)
+                    stored = await self._shared.load(deck)
+                self._accept(stored)

@@ -25,6 +25,8 @@ class Settings:
         watch: reload decks when their files change.
         advertised_host: the host put in URLs shown to people (a LAN address
             when listening on 0.0.0.0); ``None`` uses the host the browser asked for.
+        broker: ``redis://host:port/db`` to share state and fan-out between
+            processes; ``None`` keeps everything in this process (SQLite).
     """
 
     decks: dict[str, Path]
@@ -38,3 +40,4 @@ class Settings:
     root: Path | None = None
     watch: bool = False
     advertised_host: str | None = None
+    broker: str | None = None

@@ -5,8 +5,10 @@ Exception tree::
     PresenterError
     ├── ProtocolError   a wire message or state object is not acceptable;
     │                   carries ``code`` (an ``error`` frame's code)
-    └── DeckError       a deck cannot be found or loaded; carries ``path``
-                        and, when known, ``line``
+    ├── DeckError       a deck cannot be found or loaded; carries ``path``
+    │                   and, when known, ``line``
+    └── Unavailable     the shared state (Redis) cannot be reached; nothing
+                        changed, try again
 
 Handlers turn these into one clear line, an HTTP status or an ``error`` frame;
 they never reach the user as a traceback.
@@ -17,7 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-ErrorCode = Literal["bad_json", "bad_message", "unknown_type", "unauthorized", "forbidden"]
+ErrorCode = Literal[
+    "bad_json", "bad_message", "unknown_type", "unauthorized", "forbidden", "unavailable"
+]
 
 
 class PresenterError(Exception):
@@ -59,3 +63,7 @@ class DeckError(PresenterError):
         """The message with the file name only (``slides.md:3: ...``), for speakers' screens."""
         where = f"{self.path.name}:{self.line}" if self.line is not None else self.path.name
         return f"{where}: {self.message}"
+
+
+class Unavailable(PresenterError):
+    """The broker holding the shared state cannot be reached right now."""

@@ -36,7 +36,7 @@ async def test_set_state_stores_then_broadcasts(hub: Hub) -> None:
     hub.add(conn)
     hub.add(other)
     state = SlideState(indexh=2, indexf=0)
-    snapshot = live.set_state("talk", state)
+    snapshot = await live.set_state("talk", state)
     assert snapshot == Snapshot("talk", 1, state)
     assert live.snapshot("talk") == snapshot
     assert store.load("talk") == snapshot
@@ -50,7 +50,7 @@ async def test_nothing_is_broadcast_when_the_store_fails(hub: Hub) -> None:
     hub.add(conn)
     before = live.snapshot("talk")
     with pytest.raises(OSError):
-        live.set_state("talk", SlideState(indexh=1))
+        await live.set_state("talk", SlideState(indexh=1))
     assert conn.frames == []
     assert live.snapshot("talk") == before == Snapshot("talk")
 
@@ -60,8 +60,8 @@ async def test_unchanged_state_neither_bumps_seq_nor_broadcasts(hub: Hub) -> Non
     live = Live(store, LocalBroker(), hub)
     conn = FakeConnection("talk")
     hub.add(conn)
-    live.set_state("talk", SlideState(indexh=1))
-    again = live.set_state("talk", SlideState(indexh=1))
+    await live.set_state("talk", SlideState(indexh=1))
+    again = await live.set_state("talk", SlideState(indexh=1))
     assert again.seq == 1
     assert len(conn.states()) == 1
     assert store.load("talk") == Snapshot("talk", 1, SlideState(indexh=1))
@@ -72,7 +72,7 @@ async def test_initial_state_is_unchanged(hub: Hub) -> None:
     live = Live(store, LocalBroker(), hub)
     conn = FakeConnection("talk")
     hub.add(conn)
-    assert live.set_state("talk", SlideState()) == Snapshot("talk")
+    assert await live.set_state("talk", SlideState()) == Snapshot("talk")
     assert conn.frames == []
     assert store.load("talk") is None
 
@@ -82,28 +82,28 @@ async def test_each_change_bumps_seq_by_one(hub: Hub) -> None:
     conn = FakeConnection("talk")
     hub.add(conn)
     for h in (1, 2, 3, 2):
-        live.set_state("talk", SlideState(indexh=h))
+        await live.set_state("talk", SlideState(indexh=h))
     assert [f["seq"] for f in conn.states()] == [1, 2, 3, 4]
     assert [f["state"]["indexh"] for f in conn.states()] == [1, 2, 3, 2]  # type: ignore[index]
 
 
 async def test_decks_have_independent_sequences(hub: Hub) -> None:
     live = Live(MemoryStore(), LocalBroker(), hub)
-    live.set_state("a", SlideState(indexh=1))
-    live.set_state("a", SlideState(indexh=2))
-    assert live.set_state("b", SlideState(indexh=1)).seq == 1
+    await live.set_state("a", SlideState(indexh=1))
+    await live.set_state("a", SlideState(indexh=2))
+    assert (await live.set_state("b", SlideState(indexh=1))).seq == 1
     assert live.snapshot("a").seq == 2
 
 
 async def test_a_new_live_resumes_at_the_stored_seq(hub: Hub) -> None:
     store = MemoryStore()
     first = Live(store, LocalBroker(), hub)
-    first.set_state("talk", SlideState(indexh=1))
-    first.set_state("talk", SlideState(indexh=4, indexv=2))
+    await first.set_state("talk", SlideState(indexh=1))
+    await first.set_state("talk", SlideState(indexh=4, indexv=2))
 
     second = Live(store, LocalBroker(), hub)
     assert second.snapshot("talk") == Snapshot("talk", 2, SlideState(indexh=4, indexv=2))
-    assert second.set_state("talk", SlideState(indexh=5)).seq == 3
+    assert (await second.set_state("talk", SlideState(indexh=5))).seq == 3
 
 
 async def test_frames_reach_every_process_through_the_broker(hub: Hub) -> None:
@@ -115,7 +115,7 @@ async def test_frames_reach_every_process_through_the_broker(hub: Hub) -> None:
         here, there = FakeConnection("talk"), FakeConnection("talk")
         hub.add(here)
         other_hub.add(there)
-        live.set_state("talk", SlideState(indexh=1))
+        await live.set_state("talk", SlideState(indexh=1))
         assert here.frames == there.frames
         assert len(here.frames) == 1
     finally:
