@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # tests/js: node's own test runner for the pure front-end modules in static/.
-.PHONY: install demo test test-unit test-integration test-e2e lint chromium clean
+.PHONY: install demo test test-unit test-integration test-e2e lint chromium redis clean
 
 install: $(REVEAL) $(INSTALLED)
 
@@ -35,7 +35,14 @@ chromium:
 	  echo "installing Chromium from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install chromium
+# Tests start their own redis-server on 127.0.0.1 and a free port.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing redis-server from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	  systemctl disable --now redis-server >/dev/null 2>&1 || true; }
+
+test: install chromium redis
 	node --test tests/js/
 	$(PYTEST) tests/unit tests/integration
 	$(PYTEST) tests/e2e
@@ -45,7 +52,7 @@ test-unit: install
 	node --test tests/js/
 	$(PYTEST) tests/unit
 
-test-integration: install
+test-integration: install redis
 	$(PYTEST) tests/integration
 
 test-e2e: install chromium

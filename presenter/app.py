@@ -21,6 +21,7 @@ from presenter.handlers import (
     Context,
     DeckApiHandler,
     DeckFileHandler,
+    EventsHandler,
     HealthHandler,
     IndexHandler,
     JoinHandler,
@@ -161,6 +162,7 @@ def make_app(
         (DECK + r"/api/deck", DeckApiHandler, deps),
         (DECK + r"/api/notes", NotesApiHandler, deps),
         (DECK + r"/ws", LiveSocket, deps),
+        (DECK + r"/events", EventsHandler, deps),
         (DECK + r"/(.+)", DeckFileHandler, deps),
     ]
     app = tornado.web.Application(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import tornado.iostream
 import tornado.web
 import tornado.websocket
 from markupsafe import Markup
@@ -180,6 +182,7 @@ def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:
         "kind": deck.kind,
         "view": view,
         "ws": f"/decks/{deck.id}/ws",
+        "events": f"/decks/{deck.id}/events",
         "seq": snapshot.seq,
         "state": snapshot.state.to_json(),
         "reveal": deck.reveal_options,
@@ -513,6 +516,90 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
     def on_close(self) -> None:
         self._outbox = None
         self.ctx.hub.remove(self)
+
+
+class EventsHandler(BaseHandler):
+    """``GET /decks/<id>/events``: the live state as Server-Sent Events.
+
+    For networks that block WebSockets. The same ``welcome`` first, then the
+    same ``state`` and ``reload`` messages, each as JSON in a ``data:`` line
+    with ``id:`` = ``seq`` (a reconnecting ``EventSource`` sends it back as
+    ``Last-Event-ID`` and gets a fresh ``welcome`` with the current state), and
+    a comment line every 15 s. Receive only: an SSE client is audience.
+    """
+
+    deck: str
+    role: Role = "audience"
+
+    async def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        self.deck = deck_id
+        self._done = asyncio.Event()
+        self._flushing = False
+        self._queued: list[bytes] = []
+        self._latest: bytes | None = None
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Accel-Buffering", "no")  # let nginx pass events through at once
+        snapshot = self.ctx.live.snapshot(deck_id)
+        self.write(b"retry: 2000\n\n")
+        self.push(
+            Frame(
+                protocol.welcome(deck_id, "audience", snapshot.seq, snapshot.state),
+                "welcome",
+                snapshot.seq,
+            )
+        )
+        self.ctx.hub.add_stream(self, self.ctx.settings.sse_heartbeat)
+        await self._done.wait()
+
+    def send(self, frame: str) -> None:
+        """Send one message to this client."""
+        self.push(Frame(frame, "direct"))
+
+    def push(self, frame: Frame) -> None:
+        """Send an event; while a flush is pending, latest-wins events replace each other."""
+        if self._done.is_set():
+            return
+        if self._flushing:
+            if frame.latest_wins:
+                self._latest = frame.sse
+            else:
+                self._queued.append(frame.sse)
+            return
+        self.write(frame.sse)
+        self._flush()
+
+    def heartbeat(self) -> None:
+        """A comment line, so proxies and browsers keep the stream open."""
+        if not self._flushing and not self._done.is_set():
+            self.write(b": heartbeat\n\n")
+            self._flush()
+
+    def _flush(self) -> None:
+        self._flushing = True
+        try:
+            future = self.flush()
+        except tornado.iostream.StreamClosedError:
+            self.on_connection_close()
+            return
+        future.add_done_callback(self._flushed)
+
+    def _flushed(self, future: asyncio.Future[None]) -> None:
+        self._flushing = False
+        if future.cancelled() or future.exception() is not None:
+            self.on_connection_close()
+            return
+        pending = self._queued + ([self._latest] if self._latest is not None else [])
+        self._queued, self._latest = [], None
+        if pending and not self._done.is_set():
+            self.write(b"".join(pending))
+            self._flush()
+
+    def on_connection_close(self) -> None:
+        if not self._done.is_set():
+            self._done.set()
+            self.ctx.hub.remove_stream(self)
 
 
 class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):

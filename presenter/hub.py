@@ -24,6 +24,13 @@ class Connection(Protocol):
         newest of the frames whose ``latest_wins`` is true. Never raises."""
 
 
+class Streamed(Connection, Protocol):
+    """A connection that needs traffic now and then to stay open (SSE)."""
+
+    def heartbeat(self) -> None:
+        """Write something harmless."""
+
+
 class Hub:
     """Tracks connections per deck, broadcasts frames and reports presence.
 
@@ -40,6 +47,8 @@ class Hub:
         self._presence_interval = presence_interval
         self._presence_sent: dict[str, int] = {}
         self._presence_due: dict[str, asyncio.TimerHandle] = {}
+        self._streams: set[Streamed] = set()
+        self._heartbeat: asyncio.TimerHandle | None = None
 
     def add(self, conn: Connection) -> None:
         """Register an open connection."""
@@ -57,6 +66,29 @@ class Hub:
         if not conns:
             del self._decks[conn.deck]
         self._presence_changed(conn.deck)
+
+    def add_stream(self, conn: Streamed, heartbeat_every: float = 15.0) -> None:
+        """Register an SSE stream: like :meth:`add`, plus a heartbeat every so often."""
+        self.add(conn)
+        self._streams.add(conn)
+        if self._heartbeat is None:
+            self._schedule_heartbeat(heartbeat_every)
+
+    def remove_stream(self, conn: Streamed) -> None:
+        """Forget a closed SSE stream."""
+        self._streams.discard(conn)
+        self.remove(conn)
+
+    def _schedule_heartbeat(self, every: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._heartbeat = loop.call_later(every, self._beat, every)
+
+    def _beat(self, every: float) -> None:
+        self._heartbeat = None
+        for conn in list(self._streams):
+            conn.heartbeat()
+        if self._streams:
+            self._schedule_heartbeat(every)
 
     def promote(self, conn: Connection) -> None:
         """Make ``conn`` a presenter; the audience count of its deck drops by one."""
@@ -111,7 +143,10 @@ class Hub:
         self.broadcast_presenters(deck, protocol.presence(count))
 
     def close(self) -> None:
-        """Cancel pending presence timers."""
+        """Cancel pending presence and heartbeat timers."""
         for handle in self._presence_due.values():
             handle.cancel()
         self._presence_due.clear()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None

@@ -27,6 +27,7 @@ class Settings:
             when listening on 0.0.0.0); ``None`` uses the host the browser asked for.
         broker: ``redis://host:port/db`` to share state and fan-out between
             processes; ``None`` keeps everything in this process (SQLite).
+        sse_heartbeat: seconds between comment lines on idle SSE streams.
     """
 
     decks: dict[str, Path]
@@ -41,3 +42,4 @@ class Settings:
     watch: bool = False
     advertised_host: str | None = None
     broker: str | None = None
+    sse_heartbeat: float = 15.0

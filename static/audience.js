@@ -108,7 +108,7 @@ function follow(Reveal) {
   if (button) button.addEventListener('click', () => setFollowing(true));
 
   const connection = new LiveConnection(socketUrl(config.ws), {
-    status: (name) => showStatus(indicator, name),
+    status: (name, transport) => showStatus(indicator, name, transport),
     message: (msg) => {
       if (msg.type === 'reload') {
         reloading = true;
@@ -121,7 +121,7 @@ function follow(Reveal) {
       }
       if (live.take(msg) && following) apply(live.state);
     },
-  });
+  }, { eventsUrl: config.events });
   connection.start();
   window.presenterLive = {
     get following() { return following; },

@@ -16,18 +16,27 @@ export function socketUrl(path, loc = window.location) {
   return `${scheme}//${loc.host}${path}`;
 }
 
+// WebSocket attempts that never opened, in a row, before falling back to SSE.
+const WS_FAILURES_BEFORE_SSE = 2;
+
 export class LiveConnection {
   /**
    * @param {string} url  WebSocket URL
    * @param {{message?: Function, status?: Function}} handlers
-   *   message(msg) gets every decoded frame; status(name) gets
-   *   'connecting' | 'live' | 'offline'.
+   *   message(msg) gets every decoded frame; status(name, transport) gets
+   *   'connecting' | 'live' | 'offline' and 'websocket' | 'sse'.
+   * @param {{eventsUrl?: string}} options  an SSE URL to fall back on when
+   *   WebSockets cannot connect (receive-only: for audience pages).
    */
-  constructor(url, handlers = {}) {
+  constructor(url, handlers = {}, options = {}) {
     this.url = url;
     this.handlers = handlers;
+    this.eventsUrl = options.eventsUrl || null;
+    this.transport = 'websocket';
+    this.failures = 0;
     this.attempt = 0;
     this.socket = null;
+    this.events = null;
     this.timer = null;
   }
 
@@ -53,6 +62,10 @@ export class LiveConnection {
   restart() {
     const old = this.socket;
     this.socket = null;
+    if (this.events) {
+      this.events.close();
+      this.events = null;
+    }
     clearTimeout(this.timer);
     this.timer = null;
     this.attempt = 0;
@@ -61,13 +74,17 @@ export class LiveConnection {
   }
 
   reconnectNow() {
-    if (this.socket || this.timer === null) return;
+    if (this.socket || this.events || this.timer === null) return;
     clearTimeout(this.timer);
     this.timer = null;
     this.connect();
   }
 
   connect() {
+    if (this.eventsUrl && this.failures >= WS_FAILURES_BEFORE_SSE) {
+      this.connectEvents();
+      return;
+    }
     this.status('connecting');
     let socket;
     try {
@@ -77,25 +94,52 @@ export class LiveConnection {
       return;
     }
     this.socket = socket;
-    socket.addEventListener('message', (event) => {
-      let msg;
-      try {
-        msg = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (msg && msg.type === 'welcome') {
-        this.attempt = 0;
-        this.status('live');
-      }
-      if (this.handlers.message) this.handlers.message(msg);
+    let opened = false;
+    socket.addEventListener('open', () => {
+      opened = true;
+      this.failures = 0;
     });
+    socket.addEventListener('message', (event) => this.receive(event.data));
     socket.addEventListener('close', () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (!opened) this.failures += 1;
       this.status('offline');
-      this.schedule();
+      if (this.eventsUrl && this.failures >= WS_FAILURES_BEFORE_SSE) this.connect();
+      else this.schedule();
     });
+  }
+
+  /** Server-Sent Events: the browser reconnects by itself and sends Last-Event-ID. */
+  connectEvents() {
+    this.transport = 'sse';
+    this.status('connecting');
+    const events = new EventSource(this.eventsUrl);
+    this.events = events;
+    events.addEventListener('message', (event) => this.receive(event.data));
+    events.addEventListener('error', () => {
+      if (events.readyState === EventSource.CLOSED) {
+        this.events = null;
+        this.status('offline');
+        this.schedule();
+      } else {
+        this.status('connecting');
+      }
+    });
+  }
+
+  receive(data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (msg && msg.type === 'welcome') {
+      this.attempt = 0;
+      this.status('live');
+    }
+    if (this.handlers.message) this.handlers.message(msg);
   }
 
   schedule() {
@@ -115,16 +159,18 @@ export class LiveConnection {
   }
 
   status(name) {
-    if (this.handlers.status) this.handlers.status(name);
+    if (this.handlers.status) this.handlers.status(name, this.transport);
   }
 }
 
-/** Show a connection status in an indicator element. */
-export function showStatus(element, name) {
+/** Show a connection status (and, for SSE, the transport) in an indicator element. */
+export function showStatus(element, name, transport = 'websocket') {
   if (!element) return;
   const labels = { connecting: 'Connecting…', live: 'Live', offline: 'Offline – reconnecting…' };
+  const via = transport === 'sse' ? ' (Server-Sent Events)' : ' (WebSocket)';
   element.dataset.status = name;
-  element.title = labels[name] || name;
+  element.dataset.transport = transport;
+  element.title = (labels[name] || name) + via;
   const label = element.querySelector('.presenter-connection-label');
-  if (label) label.textContent = labels[name] || name;
+  if (label) label.textContent = (labels[name] || name) + (transport === 'sse' ? ' · SSE' : '');
 }
