@@ -63,5 +63,9 @@ lint: install
 	$(BIN)/ruff format --check presenter tests
 	$(BIN)/mypy presenter
 
+bench: install
+	$(BIN)/python -m bench.fanout --clients 1000 --broadcasts 20
+	$(BIN)/python -m bench.fanout --clients 10000 --broadcasts 20
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

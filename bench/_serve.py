@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import sys
 
-from bench.common import raise_nofile
+from bench.common import die_with_parent, raise_nofile
 
 
 def run(argv: list[str]) -> None:
     """Raise RLIMIT_NOFILE, then hand ``argv`` to the presenter CLI (does not return)."""
     raise_nofile()
+    die_with_parent()
     from presenter.cli import main  # imported after the limit is raised
 
     main(args=argv, prog_name="presenter")

@@ -44,6 +44,32 @@ def raise_nofile(cap: int = FD_CAP) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (best effort).
+
+    A benchmark child then never outlives a controller that was killed.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def listen_overflows() -> int:
+    """``ListenOverflows + ListenDrops`` from ``/proc/net/netstat`` (this network namespace)."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return 0
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            return int(table.get("ListenOverflows", 0)) + int(table.get("ListenDrops", 0))
+    return 0
+
+
 def dump(value: dict[str, Any]) -> str:
     """Compact JSON, encoded the way the presenter server encodes its frames."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

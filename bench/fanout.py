@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import FD_CAP, dump, http_get, raise_nofile, read_tree
+from bench.common import FD_CAP, dump, http_get, listen_overflows, raise_nofile, read_tree
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DECK = REPO / "slides" / "tour"
@@ -75,6 +75,7 @@ class Broadcast:
     seq: int
     expected: int
     received: int
+    first_ms: float
     p50_ms: float
     p99_ms: float
     max_ms: float
@@ -96,14 +97,17 @@ class Run:
     connect_errors: dict[str, int] = field(default_factory=dict)
     connect_s: float = 0.0
     handshakes_per_s: float = 0.0
+    listen_overflows: int = 0
     rss_start_kib: int = 0
     rss_connected_kib: int = 0
     rss_per_socket_kib: float = 0.0
     server_processes: int = 0
+    load_generators: int = 0
     payload_bytes: int = 0
     broadcasts: list[Broadcast] = field(default_factory=list)
     p99_median_ms: float = 0.0
     p50_median_ms: float = 0.0
+    first_median_ms: float = 0.0
     p99_worst_over_median: float = 0.0
     cpu_median_ms: float = 0.0
     rss_end_kib: int = 0
@@ -119,6 +123,7 @@ class Run:
             return
         self.p99_median_ms = statistics.median(b.p99_ms for b in done)
         self.p50_median_ms = statistics.median(b.p50_ms for b in done)
+        self.first_median_ms = statistics.median(b.first_ms for b in done)
         self.cpu_median_ms = statistics.median(b.cpu_ms for b in done)
         worst = max(b.p99_ms for b in done)
         self.p99_worst_over_median = worst / self.p99_median_ms if self.p99_median_ms else 0.0
@@ -216,6 +221,7 @@ class ServerSpec:
     argv: list[str]
     port: int
     stalled: int
+    processes: int = 1
 
 
 class ServerProcess:
@@ -422,7 +428,8 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
         parts = max(1, math.ceil(n / opts.per_loadgen))
         counts = split(n, parts)
         stalls = split(spec.stalled, parts)
-        concurrency = max(20, opts.concurrency // parts)
+        concurrency = max(1, (opts.concurrency or 100 * spec.processes) // parts)
+        run.load_generators = parts
         first = 0
         for i, (count, stalled) in enumerate(zip(counts, stalls, strict=True)):
             gens.append(
@@ -438,7 +445,9 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
             )
             first += count
         progress(f"{spec.label}: connecting {n} sockets from {parts} load generator(s)")
+        overflows = listen_overflows()
         connected = await on_all(gens, {"cmd": "connect"}, opts.connect_deadline + 90)
+        run.listen_overflows = listen_overflows() - overflows
         run.welcomed = sum(c["welcomed"] for c in connected)
         run.failed = sum(c["failed"] for c in connected)
         errors: Counter[str] = Counter()
@@ -490,6 +499,7 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
                 seq=expect,
                 expected=sum(r["expected"] for r in replies),
                 received=len(lat),
+                first_ms=(lat[0] if lat else 0) / 1000,
                 p50_ms=percentile(lat, 0.50) / 1000,
                 p99_ms=percentile(lat, 0.99) / 1000,
                 max_ms=(lat[-1] if lat else 0) / 1000,
@@ -546,29 +556,36 @@ def render(run: Run) -> str:
         + f", state frame {run.payload_bytes} B ==",
         f"connect: {run.welcomed}/{run.clients} welcomed in {run.connect_s:.2f} s"
         f" = {run.handshakes_per_s:,.0f} handshakes/s"
-        + (f"; {run.failed} failed {run.connect_errors}" if run.failed else ""),
+        + (f"; {run.failed} failed {run.connect_errors}" if run.failed else "")
+        + (
+            f"; {run.listen_overflows} listen-queue overflows (each costs a 1 s retransmit)"
+            if run.listen_overflows
+            else ""
+        ),
         f"memory: RSS {run.rss_start_kib / 1024:.1f} -> {run.rss_connected_kib / 1024:.1f} MiB"
-        f" over {run.server_processes} process(es) = {run.rss_per_socket_kib:.1f} KiB"
+        f" summed over {run.server_processes} process(es) = {run.rss_per_socket_kib:.1f} KiB"
         f" per idle socket; {run.rss_end_kib / 1024:.1f} MiB at the end",
-        f"{'#':>3} {'seq':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'#':>3} {'seq':>5} {'first ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
         f"{'received':>13} {'cpu ms':>8} {'gen2':>5} {'RSS MiB':>8}",
     ]
     for i, b in enumerate(run.broadcasts, 1):
         lines.append(
-            f"{i:>3} {b.seq:>5} {b.p50_ms:>8.1f} {b.p99_ms:>8.1f} {b.max_ms:>8.1f} "
+            f"{i:>3} {b.seq:>5} {b.first_ms:>8.1f} {b.p50_ms:>8.1f} {b.p99_ms:>8.1f}"
+            f" {b.max_ms:>8.1f} "
             f"{f'{b.received}/{b.expected}':>13} {b.cpu_ms:>8.1f} {_fmt_gc(b.gen2_gcs):>5} "
             f"{b.rss_kib / 1024:>8.1f}"
         )
     lines.append(
-        f"summary: median p50 {run.p50_median_ms:.1f} ms, median p99 {run.p99_median_ms:.1f} ms,"
+        f"summary: medians: first {run.first_median_ms:.1f} ms, p50 {run.p50_median_ms:.1f} ms,"
+        f" p99 {run.p99_median_ms:.1f} ms,"
         f" worst/median p99 {run.p99_worst_over_median:.2f}, median cpu {run.cpu_median_ms:.1f} ms"
     )
     lines.append(f"open at the end: {run.open_at_end}/{run.welcomed}")
     if run.stalled:
         lines.append(
-            f"stalled: {run.stalled_open_at_end} of {run.stalled} still open at the end;"
-            f" {run.stalled_frames_drained} state frames reached them once they read again"
-            f" (of {run.stalled * len(run.broadcasts)} sent)"
+            f"stalled: once they read again, {run.stalled_frames_drained} state frames reached"
+            f" them (of {run.stalled * len(run.broadcasts)} sent) and {run.stalled_open_at_end}"
+            f" of {run.stalled} were still open"
         )
     lines.extend(f"problem: {p}" for p in run.problems)
     return "\n".join(lines)
@@ -621,7 +638,7 @@ def server_specs(opts: argparse.Namespace, secret: str, work: Path) -> list[Serv
             argv += ["--workers", str(opts.workers)]
         if opts.broker is not None:
             argv += ["--broker", opts.broker]
-        specs.append(ServerSpec(name, label, argv, port, stall))
+        specs.append(ServerSpec(name, label, argv, port, stall, opts.workers or 1))
     if not opts.skip_references:
         for kind, label in (("floor", "floor (bare send loop)"), ("naive", "naive (Tornado)")):
             port = free_port()
@@ -631,11 +648,28 @@ def server_specs(opts: argparse.Namespace, secret: str, work: Path) -> list[Serv
 
 
 async def amain(opts: argparse.Namespace) -> dict[str, Any]:
+    # SIGTERM stops the run like Ctrl+C: the finally blocks stop every child.
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     secret = secrets.token_urlsafe(18)
+    load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
         work = Path(tmp)
         runs: dict[str, Run] = {}
-        for spec in server_specs(opts, secret, work):
+        specs = server_specs(opts, secret, work)
+        if not opts.json:
+            extra = f", --workers {opts.workers}" if opts.workers else ""
+            extra += f", --broker {opts.broker}" if opts.broker else ""
+            print(
+                f"bench.fanout: {opts.clients} sockets, {opts.broadcasts} broadcasts"
+                f", {opts.slow:g}% stalled{extra}; load average {load:.2f} before"
+                f" starting; {os.cpu_count()} CPUs shared by the server,"
+                f" {math.ceil(opts.clients / opts.per_loadgen)} load generator(s) and this"
+                f" controller; servers: {', '.join(s.name for s in specs)}\n",
+                flush=True,
+            )
+        for spec in specs:
             runs[spec.name] = await measure(spec, opts, secret, work)
             if not opts.json:
                 print(render(runs[spec.name]) + "\n", flush=True)
@@ -648,7 +682,7 @@ async def amain(opts: argparse.Namespace) -> dict[str, Any]:
         "slow_pct": opts.slow,
         "workers": opts.workers,
         "broker": opts.broker,
-        "machine": {"cpus": os.cpu_count(), "nofile": raise_nofile()},
+        "machine": {"cpus": os.cpu_count(), "nofile": raise_nofile(), "loadavg_before": load},
         "runs": {name: dataclasses.asdict(run) for name, run in runs.items()},
         "ratios": figures,
         "summary": line,
@@ -679,7 +713,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--pause-ms", type=float, default=150.0, help="pause between broadcasts (ms)"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=500, help="handshakes in flight while connecting"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="handshakes in flight while connecting, over all load generators (default 100 per"
+        " server process: below each listen backlog of 128, so no SYN is dropped and retried"
+        " a second later)",
     )
     parser.add_argument(
         "--per-loadgen", type=int, default=PER_LOADGEN, help="most sockets per load generator"
@@ -708,7 +747,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     opts = parse(argv)
     raise_nofile()
-    report = asyncio.run(amain(opts))
+    try:
+        report = asyncio.run(amain(opts))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        progress("interrupted; every server and load generator was stopped")
+        sys.exit(130)
     if opts.json:
         print(json.dumps(report, indent=1))
 

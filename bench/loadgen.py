@@ -36,7 +36,7 @@ from array import array
 from collections import Counter
 from typing import Any
 
-from bench.common import encode_frame, raise_nofile
+from bench.common import die_with_parent, encode_frame, raise_nofile
 
 SOCKETS_PER_SOURCE_IP = 25_000
 """Sockets bound to one 127.0.0.x before moving to the next (the port range holds ~28k)."""
@@ -377,6 +377,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connect-deadline", type=float, default=300.0)
     args = parser.parse_args(argv)
     raise_nofile()
+    die_with_parent()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(args))
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from bench.common import (
     accept_key,
+    die_with_parent,
     encode_frame,
     normalise_state,
     raise_nofile,
@@ -175,11 +176,11 @@ class FloorServer:
         if path.startswith("/healthz") or not key:
             body = gc_json() if path.startswith("/healthz") else b'{"error": "not found"}'
             status = "200 OK" if path.startswith("/healthz") else "404 Not Found"
-            self._send(
-                conn,
+            reply = (
                 f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body,
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
             )
+            self._send(conn, reply.encode() + body)
             self._close(conn)
             return False
         pieces = path.split("/")
@@ -368,6 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     raise_nofile()
+    die_with_parent()
     if args.kind == "floor":
         run_floor(args.port)
     else:
