@@ -170,8 +170,9 @@ def make_app(
         cookie_secret=auth.cookie_secret(settings.secret),
         log_function=log_request,
         websocket_max_message_size=MAX_MESSAGE_BYTES,
-        websocket_ping_interval=settings.ping_interval or None,
-        websocket_ping_timeout=settings.ping_interval or None,
+        # Pings come from the hub's keep-alive (one timer for all sockets), not
+        # from a Tornado task per socket.
+        websocket_ping_interval=None,
         default_handler_class=NotFoundHandler,
         default_handler_args=deps,
     )

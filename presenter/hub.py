@@ -47,8 +47,7 @@ class Hub:
         self._presence_interval = presence_interval
         self._presence_sent: dict[str, int] = {}
         self._presence_due: dict[str, asyncio.TimerHandle] = {}
-        self._streams: set[Streamed] = set()
-        self._heartbeat: asyncio.TimerHandle | None = None
+        self._keepalives: dict[float, KeepAlive] = {}
 
     def add(self, conn: Connection) -> None:
         """Register an open connection."""
@@ -68,27 +67,23 @@ class Hub:
         self._presence_changed(conn.deck)
 
     def add_stream(self, conn: Streamed, heartbeat_every: float = 15.0) -> None:
-        """Register an SSE stream: like :meth:`add`, plus a heartbeat every so often."""
+        """Register a connection that needs :meth:`Streamed.heartbeat` about every
+        ``heartbeat_every`` seconds (SSE comments, WebSocket pings), as well as :meth:`add`."""
         self.add(conn)
-        self._streams.add(conn)
-        if self._heartbeat is None:
-            self._schedule_heartbeat(heartbeat_every)
+        if heartbeat_every > 0:
+            self._keepalive(heartbeat_every).add(conn)
 
     def remove_stream(self, conn: Streamed) -> None:
-        """Forget a closed SSE stream."""
-        self._streams.discard(conn)
+        """Forget a closed connection registered with :meth:`add_stream`."""
+        for group in self._keepalives.values():
+            group.discard(conn)
         self.remove(conn)
 
-    def _schedule_heartbeat(self, every: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._heartbeat = loop.call_later(every, self._beat, every)
-
-    def _beat(self, every: float) -> None:
-        self._heartbeat = None
-        for conn in list(self._streams):
-            conn.heartbeat()
-        if self._streams:
-            self._schedule_heartbeat(every)
+    def _keepalive(self, every: float) -> KeepAlive:
+        group = self._keepalives.get(every)
+        if group is None:
+            group = self._keepalives[every] = KeepAlive(every)
+        return group
 
     def promote(self, conn: Connection) -> None:
         """Make ``conn`` a presenter; the audience count of its deck drops by one."""
@@ -147,6 +142,50 @@ class Hub:
         for handle in self._presence_due.values():
             handle.cancel()
         self._presence_due.clear()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            self._heartbeat = None
+        for group in self._keepalives.values():
+            group.close()
+
+
+class KeepAlive:
+    """Calls ``heartbeat()`` on each member about once per ``every`` seconds.
+
+    One timer for all members, working through them in slices once a second:
+    ten thousand sockets get their pings spread over the interval instead of
+    a per-socket task each, or one burst that would delay a broadcast.
+    """
+
+    def __init__(self, every: float) -> None:
+        self._every = every
+        # Slices once a second, or more often for short intervals (tests).
+        self._tick_every = min(1.0, every / 4)
+        self._members: dict[Streamed, None] = {}
+        self._round: list[Streamed] = []
+        self._cursor = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, conn: Streamed) -> None:
+        self._members[conn] = None
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._tick_every, self._tick)
+
+    def discard(self, conn: Streamed) -> None:
+        self._members.pop(conn, None)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if self._cursor >= len(self._round):
+            self._round = list(self._members)
+            self._cursor = 0
+        ticks = max(1, round(self._every / self._tick_every))
+        size = -(-len(self._round) // ticks)  # ceiling division
+        for conn in self._round[self._cursor : self._cursor + size]:
+            if conn in self._members:
+                conn.heartbeat()
+        self._cursor += size
+        if self._members:
+            self._timer = asyncio.get_running_loop().call_later(self._tick_every, self._tick)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
