@@ -458,6 +458,8 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
             self.role = "presenter"
         self._shed_handshake()
+        if self._outbox is not None:
+            self.push = self._outbox.push  # type: ignore[method-assign]
         self.ctx.hub.add_stream(self, self.ctx.settings.ping_interval)
         self._welcome()
         if self.role == "presenter":
@@ -490,10 +492,14 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         self.push(Frame(frame, "direct"))
 
     def push(self, frame: Frame) -> None:
-        """Send a frame through this socket's outbox (never waits, never raises)."""
+        """Send a frame through this socket's outbox (never waits, never raises).
+
+        While the socket is open this method is shadowed by the outbox's own
+        ``push`` (see :meth:`open`), which saves a call per socket per broadcast.
+        """
         outbox = self._outbox
         if outbox is not None:
-            outbox.write(frame.websocket, frame.latest_wins)
+            outbox.push(frame)
 
     def heartbeat(self) -> None:
         """Ping the client; one that did not answer the previous ping is dropped.
@@ -545,6 +551,7 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
 
     def on_close(self) -> None:
         self._outbox = None
+        self.__dict__.pop("push", None)
         self.ctx.hub.remove_stream(self)
 
 

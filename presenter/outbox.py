@@ -22,6 +22,8 @@ from concurrent.futures import Future as ConcurrentFuture
 
 from tornado.iostream import IOStream
 
+from presenter.core.frames import Frame
+
 SLOW_AFTER = 10.0
 SLOW_BYTES = 256 * 1024
 
@@ -40,7 +42,16 @@ def unsent(stream: IOStream) -> int:
 class Outbox:
     """The outgoing side of one connection's broadcasts."""
 
-    __slots__ = ("_latest", "_on_slow", "_since", "_slow_after", "_slow_bytes", "_sock", "_stream")
+    __slots__ = (
+        "_counted",
+        "_latest",
+        "_on_slow",
+        "_since",
+        "_slow_after",
+        "_slow_bytes",
+        "_sock",
+        "_stream",
+    )
 
     def __init__(
         self,
@@ -56,23 +67,32 @@ class Outbox:
         self._slow_bytes = slow_bytes
         self._since: float | None = None  # when the socket got backed up
         self._latest: bytes | None = None  # newest latest-wins frame held back
+        # Whether IOStream's private write counters are there to read directly.
+        self._counted = isinstance(getattr(stream, "_total_write_done_index", None), int)
 
     @property
     def backed_up(self) -> bool:
         """Whether frames are waiting for the client to read."""
         return self._since is not None
 
+    def push(self, frame: Frame) -> None:
+        """Send a frame's WebSocket bytes (see :meth:`write`)."""
+        self.write(frame.websocket, frame.latest_wins)
+
     def write(self, data: bytes, latest_wins: bool) -> None:
         """Send ``data`` now, or queue it behind what the client has not read."""
-        if self._stream.closed():
-            return
         if self._since is not None:
             if latest_wins:
                 self._latest = data
             else:
                 self._buffer(data)
             return
-        if unsent(self._stream) == 0:
+        stream = self._stream
+        # The hot path of a broadcast: read the counters inline rather than
+        # through unsent(); a closed socket makes send() fail, which is fine.
+        if (self._counted and stream._total_write_index == stream._total_write_done_index) or (
+            not self._counted and unsent(stream) == 0
+        ):
             try:
                 sent = self._sock.send(data)
             except (BlockingIOError, InterruptedError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass, field
 
 # Message types where only the newest matters: a socket that cannot keep up
 # gets the latest one instead of a backlog.
@@ -35,15 +34,26 @@ def sse_event(text: str, event_id: int | None) -> bytes:
     return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
-@dataclass(eq=False)
 class Frame:
-    """A server message (JSON text) with its wire encodings, built on first use."""
+    """A server message (JSON text) with its wire encodings.
 
-    text: str
-    kind: str
-    seq: int | None = None
-    _ws: bytes | None = field(default=None, repr=False)
-    _sse: bytes | None = field(default=None, repr=False)
+    The WebSocket bytes are built at once (every broadcast needs them) and the
+    SSE bytes on first use; both are plain attributes because a broadcast
+    reads them once per socket.
+    """
+
+    __slots__ = ("_sse", "kind", "latest_wins", "seq", "text", "websocket")
+
+    def __init__(self, text: str, kind: str, seq: int | None = None) -> None:
+        self.text = text
+        self.kind = kind
+        self.seq = seq
+        self.latest_wins = kind in LATEST_WINS
+        self.websocket = websocket_text_frame(text.encode("utf-8"))
+        self._sse: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Frame(kind={self.kind!r}, seq={self.seq!r}, text={self.text[:60]!r})"
 
     @classmethod
     def parse(cls, text: str) -> Frame:
@@ -51,18 +61,6 @@ class Frame:
         value = json.loads(text)
         seq = value.get("seq")
         return cls(text, str(value.get("type", "")), seq if isinstance(seq, int) else None)
-
-    @property
-    def latest_wins(self) -> bool:
-        """Whether a newer frame of the same kind makes this one worthless."""
-        return self.kind in LATEST_WINS
-
-    @property
-    def websocket(self) -> bytes:
-        """The WebSocket frame bytes."""
-        if self._ws is None:
-            self._ws = websocket_text_frame(self.text.encode("utf-8"))
-        return self._ws
 
     @property
     def sse(self) -> bytes:
