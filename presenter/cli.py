@@ -227,8 +227,8 @@ async def _run(
 ) -> None:
     server = make_app(settings, library=library)
     http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
-    http.add_sockets(sockets)
     await server.start_async()
+    http.add_sockets(sockets)
     if banner:
         _print_urls(settings, library, show_qr)
     # Everything built so far lives as long as the server: keep the collector

@@ -518,6 +518,12 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
     def on_pong(self, data: bytes) -> None:
         self._awaiting_pong = False
 
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        outbox = self._outbox
+        if outbox is not None:
+            outbox.close()
+        super().close(code, reason)
+
     def _too_slow(self) -> None:
         log.info("closing a live socket on deck %s that stopped reading", self.deck)
         self.close(1013, "too slow: reconnect to resync")

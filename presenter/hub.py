@@ -161,6 +161,7 @@ class KeepAlive:
         self._members: dict[Streamed, None] = {}
         self._round: list[Streamed] = []
         self._cursor = 0
+        self._tick_no = 0
         self._timer: asyncio.TimerHandle | None = None
 
     def add(self, conn: Streamed) -> None:
@@ -173,10 +174,11 @@ class KeepAlive:
 
     def _tick(self) -> None:
         self._timer = None
-        if self._cursor >= len(self._round):
+        ticks = max(1, round(self._every / self._tick_every))
+        if self._tick_no % ticks == 0:  # a round lasts `ticks` ticks, however few members
             self._round = list(self._members)
             self._cursor = 0
-        ticks = max(1, round(self._every / self._tick_every))
+        self._tick_no += 1
         size = -(-len(self._round) // ticks)  # ceiling division
         for conn in self._round[self._cursor : self._cursor + size]:
             if conn in self._members:

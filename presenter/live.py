@@ -45,6 +45,7 @@ class Live:
         self._hub = hub
         self._shared = shared
         self._sessions: dict[str, Session] = {}
+        self._sent: dict[str, int] = {}
         broker.subscribe(hub.broadcast)
 
     async def start(self, decks: list[str]) -> None:
@@ -84,8 +85,8 @@ class Live:
         """
         if self._shared is not None:
             snapshot, _ = await self._shared.apply(deck, state, self.snapshot(deck).seq)
-            self._accept(snapshot)
-            return self.snapshot(deck)
+            self._session(deck).commit(snapshot)  # sockets get it from the subscription
+            return snapshot
         session = self._session(deck)
         proposed = session.propose(state)
         if proposed is None:
@@ -97,8 +98,12 @@ class Live:
 
     def _accept(self, snapshot: Snapshot | None, text: str | None = None) -> None:
         """Take a snapshot from Redis if it is newer and broadcast it to this process's sockets."""
-        if snapshot is None or not self._session(snapshot.deck).commit(snapshot):
+        if snapshot is None:
             return
+        self._session(snapshot.deck).commit(snapshot)
+        if snapshot.seq <= self._sent.get(snapshot.deck, 0):
+            return
+        self._sent[snapshot.deck] = snapshot.seq
         frame = text or protocol.state_frame(snapshot.seq, snapshot.state)
         self._hub.broadcast(snapshot.deck, Frame(frame, "state", snapshot.seq))
 

@@ -43,6 +43,7 @@ class Outbox:
     """The outgoing side of one connection's broadcasts."""
 
     __slots__ = (
+        "_closed",
         "_counted",
         "_latest",
         "_on_slow",
@@ -67,6 +68,7 @@ class Outbox:
         self._slow_bytes = slow_bytes
         self._since: float | None = None  # when the socket got backed up
         self._latest: bytes | None = None  # newest latest-wins frame held back
+        self._closed = False
         # Whether IOStream's private write counters are there to read directly.
         self._counted = isinstance(getattr(stream, "_total_write_done_index", None), int)
 
@@ -79,8 +81,15 @@ class Outbox:
         """Send a frame's WebSocket bytes (see :meth:`write`)."""
         self.write(frame.websocket, frame.latest_wins)
 
+    def close(self) -> None:
+        """Write nothing more (a close frame follows what is already queued)."""
+        self._closed = True
+        self._latest = None
+
     def write(self, data: bytes, latest_wins: bool) -> None:
         """Send ``data`` now, or queue it behind what the client has not read."""
+        if self._closed:
+            return
         if self._since is not None:
             if latest_wins:
                 self._latest = data

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from presenter.core.decks import discover
 from presenter.settings import Settings
 from tests.conftest import LiveServer
 from tests.helpers import SECRET
+from tests.redis_support import RedisServer, redis_server_path
+from tests.redis_support import redis_server as run_redis_server
 
 MakeServer = Callable[..., Awaitable[LiveServer]]
 
@@ -60,3 +63,17 @@ async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServ
             http.stop()
             await http.close_all_connections()
             await live.server.stop()
+
+
+def _redis_or_skip(workdir: Path) -> contextlib.AbstractContextManager[RedisServer]:
+    if redis_server_path() is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    return run_redis_server(workdir)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A throwaway redis-server on 127.0.0.1 for one test; ``.url``, ``.stop()``, ``.start()``
+    and ``.restart()`` (same port, empty). Always killed at teardown."""
+    with _redis_or_skip(tmp_path / "redis") as server:
+        yield server
