@@ -30,6 +30,10 @@ from presenter.core.errors import DeckError
 from presenter.settings import Settings
 
 STATE_DIR_NAME = ".presenter"
+# A room joining at once is a connect storm: Tornado's default backlog of 128
+# drops SYNs (each costing the browser a 1 s retransmit). The kernel caps it
+# at net.core.somaxconn.
+LISTEN_BACKLOG = 4096
 
 
 class UserError(click.ClickException):
@@ -125,7 +129,9 @@ def serve(
     except OSError as exc:
         raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
     try:
-        sockets = tornado.netutil.bind_sockets(port, address=host, reuse_port=workers > 1)
+        sockets = tornado.netutil.bind_sockets(
+            port, address=host, reuse_port=workers > 1, backlog=LISTEN_BACKLOG
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"port {port} on {host} is already in use (try --port)") from None
@@ -188,7 +194,7 @@ def _serve_workers(settings: Settings, library: DeckLibrary, workers: int) -> No
             code = 0
             try:
                 sockets = tornado.netutil.bind_sockets(
-                    settings.port, address=settings.host, reuse_port=True
+                    settings.port, address=settings.host, reuse_port=True, backlog=LISTEN_BACKLOG
                 )
                 asyncio.run(_run(settings, sockets, library, show_qr=False, banner=False))
             except KeyboardInterrupt:
