@@ -148,9 +148,31 @@ def start_server(
 
     ``--secret SECRET`` is added unless ``args`` has one or ``secret`` is None;
     ``PRESENTER_SECRET`` is taken out of the environment unless ``env`` sets it.
-    Fails fast with the server's output when it exits or never answers.
+    Fails fast with the server's output when it exits or never answers. With no
+    ``port`` given, a port that another socket grabbed between choosing and
+    binding it is replaced by a fresh one (a few times).
     """
-    port = port or free_port()
+    if port is not None:
+        return _start_server(path, args, port, env, secret)
+    for _ in range(4):
+        try:
+            return _start_server(path, args, free_port(), env, secret)
+        except PortTaken:
+            continue
+    return _start_server(path, args, free_port(), env, secret)
+
+
+class PortTaken(RuntimeError):
+    """The chosen port was taken before the server could bind it."""
+
+
+def _start_server(
+    path: Path,
+    args: tuple[str, ...],
+    port: int,
+    env: dict[str, str] | None,
+    secret: str | None,
+) -> ServerProcess:
     log_path = (
         Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-test-{port}-{time.time_ns()}.log"
     )
@@ -173,9 +195,10 @@ def start_server(
     deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"presenter serve exited with {process.returncode}:\n{server.output()}"
-            )
+            output = server.output()
+            if "already in use" in output:
+                raise PortTaken(output)
+            raise RuntimeError(f"presenter serve exited with {process.returncode}:\n{output}")
         with (
             contextlib.suppress(OSError, urllib.error.URLError),
             urllib.request.urlopen(f"{server.base}/healthz", timeout=1) as response,
