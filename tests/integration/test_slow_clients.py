@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
-from presenter import handlers
 from presenter.core.state import SlideState
+from presenter.handlers import live as handlers
 from presenter.outbox import Outbox
 from tests.conftest import LiveServer
 from tests.helpers import SECRET, TIMEOUT_FACTOR, ServerProcess, running_server

@@ -1,0 +1,46 @@
+"""Thin Tornado handlers: they translate HTTP and WebSocket traffic to the core.
+
+``base`` holds what they share; ``pages``, ``api``, ``live`` and ``files``
+hold one kind of endpoint each. :func:`presenter.app.make_app` routes to them.
+"""
+
+from presenter.handlers.api import DeckApiHandler, NotesApiHandler, StateApiHandler
+from presenter.handlers.base import BaseHandler, Context, page_config
+from presenter.handlers.files import DeckFileHandler, RevealHandler, StaticHandler
+from presenter.handlers.live import EventsHandler, LiveSocket
+from presenter.handlers.pages import (
+    AudienceHandler,
+    HealthHandler,
+    IndexHandler,
+    JoinHandler,
+    NoIconHandler,
+    PresenterHandler,
+    QrHandler,
+    RemoteHandler,
+    RemoteQrHandler,
+    SlashHandler,
+)
+
+__all__ = [
+    "AudienceHandler",
+    "BaseHandler",
+    "Context",
+    "DeckApiHandler",
+    "DeckFileHandler",
+    "EventsHandler",
+    "HealthHandler",
+    "IndexHandler",
+    "JoinHandler",
+    "LiveSocket",
+    "NoIconHandler",
+    "NotesApiHandler",
+    "PresenterHandler",
+    "QrHandler",
+    "RemoteHandler",
+    "RemoteQrHandler",
+    "RevealHandler",
+    "SlashHandler",
+    "StateApiHandler",
+    "StaticHandler",
+    "page_config",
+]
