@@ -1,8 +1,9 @@
-"""Fan-out of state frames between the processes that serve one deck.
+"""In-process fan-out of a deck's frames.
 
-A broker carries already-encoded frames. The in-process broker delivers to
-its subscribers at once; a Redis broker (for several processes) will share
-the same interface.
+Alone, a process publishes each accepted change here and the hub writes it to
+the deck's sockets. Several processes share state and fan-out through Redis
+instead (:mod:`presenter.redis_broker`), which needs a different contract:
+it also numbers and stores the changes.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-Subscriber = Callable[[str, str], None]
+from presenter.core.frames import Frame
+
+Subscriber = Callable[[str, Frame], None]
 """Called with ``(deck, frame)`` for every published frame."""
 
 
 class Broker(Protocol):
-    """Publishes a deck's frames to every subscribed process."""
+    """Publishes a deck's frames to every subscriber."""
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Deliver every frame published from now on to ``subscriber``."""
 
-    def publish(self, deck: str, frame: str) -> None:
-        """Send ``frame`` to every subscriber of every process."""
+    def publish(self, deck: str, frame: Frame) -> None:
+        """Send ``frame`` to every subscriber."""
 
 
 class LocalBroker:
@@ -33,6 +36,6 @@ class LocalBroker:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    def publish(self, deck: str, frame: str) -> None:
+    def publish(self, deck: str, frame: Frame) -> None:
         for subscriber in self._subscribers:
             subscriber(deck, frame)

@@ -93,7 +93,8 @@ class Live:
             return session.snapshot
         self._store.save(proposed)
         session.commit(proposed)
-        self._broker.publish(deck, protocol.state_frame(proposed.seq, proposed.state))
+        text = protocol.state_frame(proposed.seq, proposed.state)
+        self._broker.publish(deck, Frame(text, "state", proposed.seq))
         return proposed
 
     def _accept(self, snapshot: Snapshot | None, text: str | None = None) -> None:

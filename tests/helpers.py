@@ -15,6 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SECRET = "test-secret-token"
+# Debian's Chromium; Playwright cannot download a browser here. The flags keep it
+# headless and off the network (its background requests are refused here).
+CHROMIUM = os.environ.get("PRESENTER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parent.parent
 # Slow machines (CI) can stretch every wait by this factor.
 TIMEOUT_FACTOR = float(os.environ.get("PRESENTER_TEST_TIMEOUT_FACTOR", "1"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -30,16 +29,10 @@ from playwright.sync_api import Page, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CHROMIUM = os.environ.get("PRESENTER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: reuse the tests' browser setup
+
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 SECRET = "screenshot-token"
 DECK = "tour"
 # The "Fragments" slide of the tour deck, its first fragment shown.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,18 +13,13 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.helpers import SECRET, TIMEOUT_FACTOR, ServerProcess, start_server
+from tests.helpers import (
+    SECRET,
+    TIMEOUT_FACTOR,
+    ServerProcess,
+    start_server,
+)
 
-CHROMIUM = os.environ.get("PRESENTER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every wait is bounded by this (milliseconds); PRESENTER_TEST_TIMEOUT_FACTOR stretches it.
 TIMEOUT_MS = 10_000 * TIMEOUT_FACTOR
 DESKTOP = {"width": 1280, "height": 800}
