@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, Deployment, Pages
-from tests.helpers import ServerProcess, write_decks
+from tests.e2e.support import Deployment, Pages
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ServerProcess, write_decks
 
 _servers_key = pytest.StashKey[list[ServerProcess]]()
 _pages_key = pytest.StashKey[Pages]()
