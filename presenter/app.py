@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import tornado.httpserver
 import tornado.web
 
-from presenter import auth
+from presenter import auth, listener
 from presenter.assets import Assets, find_assets
 from presenter.broker import Broker, LocalBroker
+from presenter.core import csp, hosts
 from presenter.core.decks import DeckLibrary
 from presenter.core.errors import DeckError
 from presenter.core.protocol import MAX_MESSAGE_BYTES
+from presenter.core.throttle import LoginThrottle
 from presenter.core.tickets import Tickets
 from presenter.handlers import (
     AudienceHandler,
@@ -99,6 +104,13 @@ class Server:
         self.context.hub.close()
         self.store.close()
 
+    def serve(self, sockets: Iterable[socket.socket]) -> tornado.httpserver.HTTPServer:
+        """Answer HTTP on ``sockets`` (bound, listening) with the limits of
+        :mod:`presenter.listener`; returns the HTTP server to stop later."""
+        http = listener.make_http_server(self.app, self.context.settings.idle_timeout)
+        listener.listen(http, sockets)
+        return http
+
 
 def make_app(
     settings: Settings,
@@ -143,6 +155,11 @@ def make_app(
         assets=assets,
         templates=make_environment(assets.templates),
         tickets=Tickets(ttl=TICKET_TTL, clock=time.monotonic),
+        throttle=LoginThrottle(clock=time.monotonic),
+        known_hosts=frozenset(
+            hosts.known_names(settings.host, settings.public_url, _machine_names())
+        ),
+        page_code=csp.scan((assets.templates / "inject_head.html").read_text(encoding="utf-8")),
     )
     deps: dict[str, object] = {"ctx": ctx}
     routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
@@ -181,6 +198,14 @@ def make_app(
         paths = [settings.root] if settings.root is not None else list(settings.decks.values())
         watcher = DeckWatcher(library, hub, paths, ignore=[settings.state_dir])
     return Server(app, ctx, store, watcher)
+
+
+def _machine_names() -> list[str]:
+    """This machine's own names (``laptop``, ``laptop.local``); no DNS lookup."""
+    with contextlib.suppress(OSError):
+        name = socket.gethostname()
+        return [name, f"{name.split('.')[0]}.local"]
+    return []
 
 
 class NotFoundHandler(IndexHandler):

@@ -10,6 +10,17 @@ from pathlib import Path
 
 SECRET_FILE = "secret"
 COOKIE_NAME = "presenter_auth"
+MIN_SECRET_LENGTH = 16
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why ``secret`` is too weak to protect the presenter pages, or ``None``."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return (
+            f"the presenter secret must be at least {MIN_SECRET_LENGTH} characters "
+            f"(this one has {len(secret)}); leave it out to have a strong one generated"
+        )
+    return None
 
 
 def load_or_create_secret(state_dir: Path) -> str:
@@ -33,10 +44,12 @@ def load_or_create_secret(state_dir: Path) -> str:
 
 
 def token_matches(secret: str, token: str | None) -> bool:
-    """Compare a token to the secret in constant time."""
+    """Compare a token to the secret in constant time; any string is a valid guess."""
     if not token:
         return False
-    return hmac.compare_digest(token.encode("utf-8"), secret.encode("utf-8"))
+    # JSON can carry lone surrogates ("\ud800"), which strict UTF-8 cannot encode.
+    guess = token.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(guess, secret.encode("utf-8"))
 
 
 def cookie_secret(secret: str) -> str:

@@ -12,19 +12,21 @@ import errno
 import gc
 import logging
 import os
+import select
 import signal
 import socket
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-import tornado.httpserver
 import tornado.netutil
 
-from presenter import __version__, auth, qr
+from presenter import __version__, auth, listener, qr
 from presenter.app import make_app
 from presenter.assets import find_assets
+from presenter.core import hosts
 from presenter.core.decks import DeckLibrary, discover
 from presenter.core.errors import DeckError
 from presenter.settings import Settings
@@ -80,6 +82,13 @@ def main() -> None:
     help="redis://HOST:PORT/DB: share live state and fan-out between processes and machines.",
 )
 @click.option(
+    "--public-url",
+    metavar="URL",
+    default=None,
+    help="The address people use when a proxy is in front (https://talk.example.org): "
+    "shown URLs and QR codes use it.",
+)
+@click.option(
     "--workers",
     default=1,
     show_default=True,
@@ -96,6 +105,7 @@ def serve(
     no_watch: bool,
     no_qr: bool,
     broker: str | None,
+    public_url: str | None,
     workers: int,
 ) -> None:
     """Serve the deck in PATH, or every deck in the subfolders of PATH."""
@@ -106,6 +116,11 @@ def serve(
         )
     if broker:
         _check_broker(broker)
+    if public_url is not None:
+        try:
+            public_url = hosts.check_public_url(public_url)
+        except ValueError as exc:
+            raise UserError(f"--public-url {public_url}: {exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
     assets = find_assets()
@@ -128,6 +143,8 @@ def serve(
             secret = auth.load_or_create_secret(state_dir)
     except OSError as exc:
         raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
+    if (weak := auth.weak_secret(secret)) is not None:
+        raise UserError(weak)
     try:
         sockets = tornado.netutil.bind_sockets(
             port, address=host, reuse_port=workers > 1, backlog=LISTEN_BACKLOG
@@ -148,13 +165,12 @@ def serve(
         watch=not no_watch,
         advertised_host=lan[0] if lan else None,
         broker=broker,
+        public_url=public_url,
     )
+    listener.raise_open_file_limit()
     show_qr = not no_qr and sys.stdout.isatty()
     if workers > 1:
-        _print_urls(settings, library, show_qr)
-        for sock in sockets:
-            sock.close()
-        _serve_workers(settings, library, workers)
+        _serve_workers(settings, library, workers, sockets, show_qr)
         return
     try:
         asyncio.run(_run(settings, sockets, library, show_qr))
@@ -181,22 +197,38 @@ def _check_broker(url: str) -> None:
         raise UserError(f"cannot reach Redis at {url} ({exc})") from None
 
 
-def _serve_workers(settings: Settings, library: DeckLibrary, workers: int) -> None:
+def _serve_workers(
+    settings: Settings,
+    library: DeckLibrary,
+    workers: int,
+    sockets: list[socket.socket],
+    show_qr: bool,
+) -> None:
     """Fork ``workers`` processes, each binding the port with SO_REUSEPORT.
 
     The kernel spreads new connections over them; Redis keeps them in step.
-    SIGINT or SIGTERM to this parent stops them all.
+    This process holds ``sockets`` (the port, maybe picked by the kernel for
+    ``--port 0``) until every worker listens on it too, then prints the
+    banner. SIGINT or SIGTERM to this parent stops them all.
     """
+    ready_read, ready_write = os.pipe()
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:
+            os.close(ready_read)
+            for sock in sockets:
+                sock.close()
             code = 0
             try:
-                sockets = tornado.netutil.bind_sockets(
+                own = tornado.netutil.bind_sockets(
                     settings.port, address=settings.host, reuse_port=True, backlog=LISTEN_BACKLOG
                 )
-                asyncio.run(_run(settings, sockets, library, show_qr=False, banner=False))
+
+                def ready() -> None:
+                    os.write(ready_write, b"1")
+
+                asyncio.run(_run(settings, own, library, show_qr=False, ready=ready))
             except KeyboardInterrupt:
                 pass
             except BaseException:
@@ -205,14 +237,43 @@ def _serve_workers(settings: Settings, library: DeckLibrary, workers: int) -> No
             finally:
                 os._exit(code)
         children.append(pid)
+    os.close(ready_write)
 
-    def stop(signum: int, frame: object) -> None:
+    def stop(signum: int = 0, frame: object = None) -> None:
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    started = _wait_until_ready(ready_read, children)
+    os.close(ready_read)
+    for sock in sockets:
+        sock.close()
+    if not started:
+        stop()
+        _reap(children)
+        raise UserError("a worker process could not start; its error is above")
+    _print_urls(settings, library, show_qr)
+    _reap(children)
+
+
+def _wait_until_ready(ready: int, children: list[int]) -> bool:
+    """Wait for one byte from each worker; false as soon as one of them exits."""
+    count = 0
+    while count < len(children):
+        readable, _, _ = select.select([ready], [], [], 0.2)
+        if readable:
+            count += len(os.read(ready, len(children)))
+            continue
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(child, os.WNOHANG)[0] != 0:
+                    return False
+    return True
+
+
+def _reap(children: list[int]) -> None:
     for child in children:
         while True:
             try:
@@ -229,14 +290,16 @@ async def _run(
     sockets: list[socket.socket],
     library: DeckLibrary,
     show_qr: bool,
-    banner: bool = True,
+    ready: Callable[[], None] | None = None,
 ) -> None:
+    """Serve until SIGINT or SIGTERM; print the banner, or call ``ready`` (a worker)."""
     server = make_app(settings, library=library)
-    http = tornado.httpserver.HTTPServer(server.app, xheaders=False)
     await server.start_async()
-    http.add_sockets(sockets)
-    if banner:
+    http = server.serve(sockets)
+    if ready is None:
         _print_urls(settings, library, show_qr)
+    else:
+        ready()
     # Everything built so far lives as long as the server: keep the collector
     # from walking it again and again while thousands of sockets come and go.
     gc.collect()
@@ -253,15 +316,20 @@ async def _run(
         click.echo("presenter stopped", err=True)
 
 
-WILDCARDS = ("0.0.0.0", "::", "")
+WILDCARDS = hosts.WILDCARDS
 
 
-def _hosts(settings: Settings) -> list[str]:
-    if settings.host in WILDCARDS:
-        # People use the LAN address; 127.0.0.1 only works on this machine.
-        lan = [settings.advertised_host] if settings.advertised_host else []
-        return [*lan, "127.0.0.1"]
-    return [settings.host]
+def _bases(settings: Settings) -> list[str]:
+    """Origins to print: the public one first, then 127.0.0.1 when listening everywhere."""
+    bases = [
+        hosts.public_base(
+            settings.host, settings.port, settings.advertised_host, settings.public_url
+        )
+    ]
+    local = f"http://127.0.0.1:{settings.port}"
+    if settings.host in WILDCARDS and local not in bases:
+        bases.append(local)  # people use the LAN address; this one works on this machine only
+    return bases
 
 
 def lan_addresses() -> list[str]:
@@ -287,11 +355,9 @@ def lan_addresses() -> list[str]:
 
 def _print_urls(settings: Settings, library: DeckLibrary, show_qr: bool) -> None:
     out = sys.stdout
-    port = settings.port
-    hosts = _hosts(settings)
+    bases = _bases(settings)
     print(f"presenter {__version__} serving {len(settings.decks)} deck(s)", file=out)
-    for host in hosts:
-        base = f"http://{host}:{port}"
+    for base in bases:
         print(f"\n  {base}/", file=out)
         for deck_id in library.ids():
             print(f"  {deck_id}", file=out)
@@ -302,9 +368,11 @@ def _print_urls(settings: Settings, library: DeckLibrary, show_qr: bool) -> None
             print(f"    remote:    {base}/decks/{deck_id}/remote?token={settings.secret}", file=out)
     if show_qr:
         ids = library.ids()
-        url = f"http://{hosts[0]}:{port}/" + (f"decks/{ids[0]}/" if len(ids) == 1 else "")
+        url = f"{bases[0]}/" + (f"decks/{ids[0]}/" if len(ids) == 1 else "")
         print(f"\nScan to join: {url}", file=out)
         qr.terminal(url, out)
+    limit = listener.open_file_limit()
+    print(f"\nOpen-file limit: {limit} (each audience socket uses one)", file=out)
     watching = "watching deck files for changes; " if settings.watch else ""
     print(
         f"\nKeep the presenter links to yourself: they carry the token. {watching}Ctrl+C stops.",

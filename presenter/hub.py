@@ -1,9 +1,16 @@
-"""The open live connections of this process, grouped by deck."""
+"""The open live connections of this process, grouped by deck.
+
+One connection's failure never reaches the others: a connection whose
+``push`` or ``heartbeat`` raises is dropped and forgotten, and the broadcast,
+keep-alive round or API call that met it carries on.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+import logging
+from collections.abc import Callable, Iterable
+from typing import Protocol, cast
 
 from presenter.core import protocol
 from presenter.core.frames import Frame
@@ -22,6 +29,12 @@ class Connection(Protocol):
     def push(self, frame: Frame) -> None:
         """Send a broadcast frame; a client that cannot keep up may get only the
         newest of the frames whose ``latest_wins`` is true. Never raises."""
+
+    def drop(self) -> None:
+        """Close at once, without a closing handshake (the hub gave up on it)."""
+
+
+log = logging.getLogger("presenter.hub")
 
 
 class Streamed(Connection, Protocol):
@@ -73,7 +86,7 @@ class Hub:
         if heartbeat_every > 0:
             self._keepalive(heartbeat_every).add(conn)
 
-    def remove_stream(self, conn: Streamed) -> None:
+    def remove_stream(self, conn: Connection) -> None:
         """Forget a closed connection registered with :meth:`add_stream`."""
         for group in self._keepalives.values():
             group.discard(conn)
@@ -82,7 +95,7 @@ class Hub:
     def _keepalive(self, every: float) -> KeepAlive:
         group = self._keepalives.get(every)
         if group is None:
-            group = self._keepalives[every] = KeepAlive(every)
+            group = self._keepalives[every] = KeepAlive(every, self.failed)
         return group
 
     def promote(self, conn: Connection) -> None:
@@ -103,19 +116,34 @@ class Hub:
         return snapshot
 
     def broadcast(self, deck: str, frame: Frame | str) -> None:
-        """Send ``frame`` to every connection of ``deck``."""
+        """Send ``frame`` to every connection of ``deck``; never raises."""
         if isinstance(frame, str):
             frame = Frame.parse(frame)
         for conn in self.connections(deck):
-            conn.push(frame)
+            try:
+                conn.push(frame)
+            except Exception:
+                self.failed(conn)
 
     def broadcast_presenters(self, deck: str, frame: Frame | str) -> None:
-        """Send ``frame`` to the presenter connections of ``deck``."""
+        """Send ``frame`` to the presenter connections of ``deck``; never raises."""
         if isinstance(frame, str):
             frame = Frame.parse(frame)
         for conn in self.connections(deck):
             if conn.role == "presenter":
-                conn.push(frame)
+                try:
+                    conn.push(frame)
+                except Exception:
+                    self.failed(conn)
+
+    def failed(self, conn: Connection) -> None:
+        """Forget and drop a connection that raised where it must not (a bug of ours)."""
+        log.exception("dropping a live connection of deck %s that failed", conn.deck)
+        self.remove_stream(conn)
+        try:
+            conn.drop()
+        except Exception:
+            log.exception("dropping it failed too")
 
     def decks(self) -> list[str]:
         """Decks with at least one connection."""
@@ -147,45 +175,58 @@ class Hub:
 
 
 class KeepAlive:
-    """Calls ``heartbeat()`` on each member about once per ``every`` seconds.
+    """Calls ``heartbeat()`` on each member once per ``every`` seconds.
 
-    One timer for all members, working through them in slices once a second:
-    ten thousand sockets get their pings spread over the interval instead of
-    a per-socket task each, or one burst that would delay a broadcast.
+    One timer for all members: a wheel of slots visited in turn, a slot per
+    tick (a second, or a quarter of ``every`` when that is shorter). A member
+    joins the slots round-robin and stays in its slot, so ten thousand
+    sockets get their pings spread over the interval, each exactly ``every``
+    seconds apart, and the first within ``every`` seconds of joining.
     """
 
-    def __init__(self, every: float) -> None:
+    def __init__(self, every: float, on_error: Callable[[Connection], None]) -> None:
         self._every = every
-        # Slices once a second, or more often for short intervals (tests).
+        self._on_error = on_error
         self._tick_every = min(1.0, every / 4)
-        self._members: dict[Streamed, None] = {}
-        self._round: list[Streamed] = []
-        self._cursor = 0
-        self._tick_no = 0
+        self._wheel: list[dict[Connection, None]] = [
+            {} for _ in range(max(1, round(every / self._tick_every)))
+        ]
+        self._slot_of: dict[Connection, int] = {}
+        self._cursor = 0  # the slot the next tick visits
+        self._placed = 0  # round-robin counter for new members
         self._timer: asyncio.TimerHandle | None = None
 
     def add(self, conn: Streamed) -> None:
-        self._members[conn] = None
+        if conn in self._slot_of:
+            return
+        slot = self._placed % len(self._wheel)
+        self._placed += 1
+        self._wheel[slot][conn] = None
+        self._slot_of[conn] = slot
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._tick_every, self._tick)
 
-    def discard(self, conn: Streamed) -> None:
-        self._members.pop(conn, None)
+    def discard(self, conn: Connection) -> None:
+        slot = self._slot_of.pop(conn, None)
+        if slot is not None:
+            self._wheel[slot].pop(conn, None)
 
     def _tick(self) -> None:
         self._timer = None
-        ticks = max(1, round(self._every / self._tick_every))
-        if self._tick_no % ticks == 0:  # a round lasts `ticks` ticks, however few members
-            self._round = list(self._members)
-            self._cursor = 0
-        self._tick_no += 1
-        size = -(-len(self._round) // ticks)  # ceiling division
-        for conn in self._round[self._cursor : self._cursor + size]:
-            if conn in self._members:
-                conn.heartbeat()
-        self._cursor += size
-        if self._members:
+        slot = self._wheel[self._cursor]
+        self._cursor = (self._cursor + 1) % len(self._wheel)
+        self._beat(list(slot))
+        if self._slot_of:
             self._timer = asyncio.get_running_loop().call_later(self._tick_every, self._tick)
+
+    def _beat(self, members: Iterable[Connection]) -> None:
+        for conn in members:
+            if conn not in self._slot_of:
+                continue  # left during this round
+            try:
+                cast(Streamed, conn).heartbeat()  # only add() puts members here
+            except Exception:
+                self._on_error(conn)
 
     def close(self) -> None:
         if self._timer is not None:

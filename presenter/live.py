@@ -45,6 +45,7 @@ class Live:
         self._hub = hub
         self._shared = shared
         self._sessions: dict[str, Session] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self._sent: dict[str, int] = {}
         broker.subscribe(hub.broadcast)
 
@@ -63,6 +64,12 @@ class Live:
             await self._shared.stop()
 
     def _session(self, deck: str) -> Session:
+        """The deck's session, read from the store the first time.
+
+        Raises:
+            Unavailable: the store cannot be read; nothing is assumed (a
+                session started at ``seq`` 0 could go back), the next call retries.
+        """
         session = self._sessions.get(deck)
         if session is None:
             initial = None if self._shared is not None else self._store.load(deck)
@@ -71,8 +78,15 @@ class Live:
         return session
 
     def snapshot(self, deck: str) -> Snapshot:
-        """The current snapshot of ``deck`` as this process knows it."""
-        return self._session(deck).snapshot
+        """The current snapshot of ``deck`` as this process knows it.
+
+        When the store cannot be read yet, the start of the deck (``seq`` 0),
+        which pages replace as soon as a real state arrives.
+        """
+        try:
+            return self._session(deck).snapshot
+        except Unavailable:
+            return Snapshot(deck)
 
     async def set_state(self, deck: str, state: SlideState) -> Snapshot:
         """Apply a presenter's state and return the resulting snapshot.
@@ -80,21 +94,28 @@ class Live:
         An unchanged state is not stored or broadcast and keeps its ``seq``.
         A changed one is stored before anything is sent.
 
+        Changes to one deck are applied one at a time, in the order they came.
+
         Raises:
-            Unavailable: shared mode and Redis cannot be reached; nothing changed.
+            Unavailable: the state cannot be stored (Redis unreachable, the
+                SQLite file locked); nothing changed and nothing was sent.
         """
         if self._shared is not None:
             snapshot, _ = await self._shared.apply(deck, state, self.snapshot(deck).seq)
             self._session(deck).commit(snapshot)  # sockets get it from the subscription
             return snapshot
-        session = self._session(deck)
-        proposed = session.propose(state)
-        if proposed is None:
-            return session.snapshot
-        self._store.save(proposed)
-        session.commit(proposed)
-        text = protocol.state_frame(proposed.seq, proposed.state)
-        self._broker.publish(deck, Frame(text, "state", proposed.seq))
+        lock = self._locks.get(deck)
+        if lock is None:
+            lock = self._locks[deck] = asyncio.Lock()
+        async with lock:
+            session = self._session(deck)
+            proposed = session.propose(state)
+            if proposed is None:
+                return session.snapshot
+            await self._store.save(proposed)
+            session.commit(proposed)
+            text = protocol.state_frame(proposed.seq, proposed.state)
+            self._broker.publish(deck, Frame(text, "state", proposed.seq))
         return proposed
 
     def _accept(self, snapshot: Snapshot | None, text: str | None = None) -> None:

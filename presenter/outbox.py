@@ -9,7 +9,9 @@ frames whose newest copy is all that matters (``state``, ``presence``) replace
 each other, so a slow client holds at most one of them, never a backlog. A
 socket that stays backed up with more than ``slow_bytes`` unsent for
 ``slow_after`` seconds is handed to ``on_slow`` (which closes it; its browser
-reconnects and resyncs).
+reconnects and resyncs); one holding more than ``HARD_LIMIT`` of frames
+that cannot be coalesced is handed over at once. A stream already closed
+when the outbox is made gives a closed outbox.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from presenter.core.frames import Frame
 
 SLOW_AFTER = 10.0
 SLOW_BYTES = 256 * 1024
+# Frames that cannot be coalesced (welcomes, reloads) held for a client that
+# does not read: past this many bytes unsent it is given up at once.
+HARD_LIMIT = 4 * SLOW_BYTES
 
 
 def unsent(stream: IOStream) -> int:
@@ -62,13 +67,14 @@ class Outbox:
         slow_bytes: int = SLOW_BYTES,
     ) -> None:
         self._stream = stream
-        self._sock: socket.socket = stream.socket
+        # None when the peer went away before the socket was opened.
+        self._sock: socket.socket | None = stream.socket
         self._on_slow = on_slow
         self._slow_after = slow_after
         self._slow_bytes = slow_bytes
         self._since: float | None = None  # when the socket got backed up
         self._latest: bytes | None = None  # newest latest-wins frame held back
-        self._closed = False
+        self._closed = self._sock is None or stream.closed()
         # Whether IOStream's private write counters are there to read directly.
         self._counted = isinstance(getattr(stream, "_total_write_done_index", None), int)
 
@@ -103,7 +109,7 @@ class Outbox:
             not self._counted and unsent(stream) == 0
         ):
             try:
-                sent = self._sock.send(data)
+                sent = self._sock.send(data)  # type: ignore[union-attr]
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:
@@ -121,6 +127,9 @@ class Outbox:
         except Exception:
             return  # closed meanwhile
         future.add_done_callback(self._drained)
+        if unsent(self._stream) > HARD_LIMIT:
+            self._closed = True
+            self._on_slow()
 
     def _drained(self, future: asyncio.Future[None] | ConcurrentFuture[None]) -> None:
         if future.cancelled() or future.exception() is not None or self._stream.closed():

@@ -28,6 +28,11 @@ class Settings:
         broker: ``redis://host:port/db`` to share state and fan-out between
             processes; ``None`` keeps everything in this process (SQLite).
         sse_heartbeat: seconds between comment lines on idle SSE streams.
+        public_url: the origin people use (``https://talk.example.org`` behind
+            a proxy); URLs shown to people and QR codes use it, and its host
+            name is one the presenter pages answer to.
+        idle_timeout: seconds a client has to send its request headers, and
+            an idle keep-alive connection stays open.
     """
 
     decks: dict[str, Path]
@@ -43,3 +48,5 @@ class Settings:
     advertised_host: str | None = None
     broker: str | None = None
     sse_heartbeat: float = 15.0
+    public_url: str | None = None
+    idle_timeout: float = 15.0

@@ -41,17 +41,17 @@ class LiveServer:
 @pytest.fixture
 async def live_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[LiveServer]:
     """Serve ``deck_root`` in this process (presence every 50 ms for fast tests)."""
+    sock, port = tornado.testing.bind_unused_port()
     settings = Settings(
         decks=discover(deck_root),
         secret=SECRET,
         state_dir=tmp_path / "state",
+        port=port,
         presence_interval=0.05,
     )
     settings.state_dir.mkdir()
     server = make_app(settings)
-    sock, port = tornado.testing.bind_unused_port()
-    http = tornado.httpserver.HTTPServer(server.app)
-    http.add_sockets([sock])
+    http = server.serve([sock])
     try:
         yield LiveServer(server, port, settings)
     finally:

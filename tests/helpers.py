@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -158,37 +159,15 @@ def start_server(
 ) -> ServerProcess:
     """Start ``python -m presenter serve PATH`` and wait for ``/healthz``.
 
-    ``--secret SECRET`` is added unless ``args`` has one or ``secret`` is None;
-    ``PRESENTER_SECRET`` is taken out of the environment unless ``env`` sets it.
-    Fails fast with the server's output when it exits or never answers. With no
-    ``port`` given, a port that another socket grabbed between choosing and
-    binding it is replaced by a fresh one (a few times).
+    The server listens on ``--port 0`` (a port the kernel picks) unless
+    ``port`` is given, and the port is read from its banner. ``--secret
+    SECRET`` is added unless ``args`` has one or ``secret`` is None;
+    ``PRESENTER_SECRET`` is taken out of the environment unless ``env`` sets
+    it. Fails fast with the server's output when it exits or never answers.
     """
-    if port is not None:
-        return _start_server(path, args, port, env, secret)
-    for _ in range(4):
-        try:
-            return _start_server(path, args, free_port(), env, secret)
-        except PortTaken:
-            continue
-    return _start_server(path, args, free_port(), env, secret)
-
-
-class PortTaken(RuntimeError):
-    """The chosen port was taken before the server could bind it."""
-
-
-def _start_server(
-    path: Path,
-    args: tuple[str, ...],
-    port: int,
-    env: dict[str, str] | None,
-    secret: str | None,
-) -> ServerProcess:
-    log_path = (
-        Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-test-{port}-{time.time_ns()}.log"
-    )
-    command = [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port), *args]
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"presenter-test-{time.time_ns()}.log"
+    command = [sys.executable, "-m", "presenter", "serve", str(path), "--port", str(port or 0)]
+    command += list(args)
     if secret is not None and "--secret" not in args:
         command += ["--secret", secret]
     environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
@@ -203,14 +182,19 @@ def _start_server(
             cwd=ROOT,
             env=environ,
         )
-    server = ServerProcess(process, port, log_path)
+    server = ServerProcess(process, port or 0, log_path)
     deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = server.output()
-            if "already in use" in output:
-                raise PortTaken(output)
-            raise RuntimeError(f"presenter serve exited with {process.returncode}:\n{output}")
+            raise RuntimeError(
+                f"presenter serve exited with {process.returncode}:\n{server.output()}"
+            )
+        if not server.port:
+            found = BANNER_PORT.search(server.output())
+            if found is None:
+                time.sleep(0.02)
+                continue
+            server.port = int(found.group(1))
         with (
             contextlib.suppress(OSError, urllib.error.URLError),
             urllib.request.urlopen(f"{server.base}/healthz", timeout=1) as response,
@@ -220,6 +204,10 @@ def _start_server(
         time.sleep(0.05)
     server.stop(kill=True)
     raise RuntimeError(f"presenter serve did not answer /healthz:\n{server.output()}")
+
+
+# The first URL of the banner ("  http://127.0.0.1:43121/") carries the port.
+BANNER_PORT = re.compile(r"^  https?://\S+?:(\d+)/$", re.MULTILINE)
 
 
 @contextlib.contextmanager

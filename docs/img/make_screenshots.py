@@ -15,11 +15,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,9 +28,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: reuse the tests' browser setup
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.support import wait_js  # noqa: E402
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 
-SECRET = "screenshot-token"
+SECRET = "screenshot-token-for-the-readme"
 DECK = "tour"
 # The "Fragments" slide of the tour deck, its first fragment shown.
 STATE = {"indexh": 2, "indexv": 0, "indexf": 0, "paused": False, "overview": False}
@@ -45,40 +43,11 @@ localStorage.setItem('presenter.timer.{DECK}',
 TIMEOUT_MS = 15_000
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(decks: Path, state_dir: Path) -> Iterator[str]:
     """``presenter serve`` on 127.0.0.1; yields its base URL, stops it afterwards."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "presenter", "serve", str(decks),
-        "--port", str(port), "--secret", SECRET, "--state-dir", str(state_dir), "--no-qr",
-    ]  # fmt: skip
-    log = state_dir / "serve.log"
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"presenter serve did not start:\n{log.read_text()}")
-            with (
-                contextlib.suppress(OSError, urllib.error.URLError),
-                urllib.request.urlopen(f"{base}/healthz", timeout=1) as response,
-            ):
-                if response.status == 200:
-                    break
-            time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_server(decks, "--state-dir", str(state_dir), "--no-qr", secret=SECRET) as server:
+        yield server.base
 
 
 def set_state(base: str) -> None:
@@ -109,7 +78,8 @@ def settle(page: Page) -> None:
 
 
 def live(page: Page) -> None:
-    page.wait_for_function(
+    wait_js(
+        page,
         "window.presenterLive && "
         "document.getElementById('presenter-connection').dataset.status === 'live'",
         timeout=TIMEOUT_MS,
@@ -135,7 +105,8 @@ def main() -> None:
                 speaker = speaker_context.new_page()
                 speaker.goto(f"{base}/decks/{DECK}/presenter?token={SECRET}")
                 live(speaker)
-                speaker.wait_for_function(
+                wait_js(
+                    speaker,
                     "document.getElementById('audience-count').textContent.trim() === '1'"
                     " && presenterLive.current.getIndices().f === 0"
                     " && presenterLive.preview.getIndices().f === 1",
@@ -151,9 +122,7 @@ def main() -> None:
                 remote = remote_context.new_page()
                 remote.goto(f"{base}/decks/{DECK}/remote?token={SECRET}")
                 live(remote)
-                remote.wait_for_function(
-                    "presenterLive.current.getIndices().f === 0", timeout=TIMEOUT_MS
-                )
+                wait_js(remote, "presenterLive.current.getIndices().f === 0", timeout=TIMEOUT_MS)
                 settle(remote)
                 remote.screenshot(path=str(HERE / "remote.png"))
             finally:

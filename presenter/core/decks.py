@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from presenter.core import csp
 from presenter.core.errors import DeckError
-from presenter.core.htmldeck import render_html_deck
+from presenter.core.htmldeck import markdown_references, render_html_deck
 from presenter.core.markdown import render_markdown
+from presenter.core.notes import strip_markdown_file
 
 MARKDOWN_SOURCE = "slides.md"
 HTML_SOURCE = "index.html"
@@ -51,6 +53,19 @@ class Deck:
     reveal_options: dict[str, Any] = field(default_factory=dict)
     slides_html: str = ""
     page: tuple[str, str, str] = ("", "", "")
+    markdown_files: dict[str, str] = field(default_factory=dict)
+    dependencies: tuple[str, ...] = ()  # files besides the source it is built from
+    code: csp.InlineCode = csp.InlineCode()  # noqa: RUF009 (immutable, safe to share)
+
+    def served_markdown(self, relative: str, text: str) -> str:
+        """What the audience gets of the Markdown file ``relative`` (holding ``text``).
+
+        A file the deck loads with ``data-markdown`` comes without the notes
+        its section's separators define; any other loses everything that
+        could be a note (see :func:`presenter.core.notes.strip_markdown_file`).
+        """
+        served = self.markdown_files.get(relative)
+        return served if served is not None else strip_markdown_file(text)
 
     @property
     def head_signature(self) -> str:
@@ -126,23 +141,13 @@ def load_deck(deck_id: str, folder: Path) -> Deck:
     except (OSError, UnicodeDecodeError) as exc:
         raise DeckError(source, f"cannot read: {exc}") from None
     if source is markdown:
-        rendered = render_markdown(text, source)
-        meta = rendered.meta
-        return Deck(
-            id=deck_id,
-            folder=folder,
-            kind="markdown",
-            title=_text(meta.get("title")) or _first(s.title for s in rendered.slides) or deck_id,
-            description=_text(meta.get("description")),
-            slide_count=len(rendered.slides),
-            notes=rendered.notes,
-            titles=tuple(s.title for s in rendered.slides),
-            theme=_name(meta.get("theme"), DEFAULT_THEME),
-            highlight_theme=_name(meta.get("highlightTheme"), DEFAULT_HIGHLIGHT_THEME),
-            reveal_options=rendered.reveal_options,
-            slides_html=rendered.slides_html,
-        )
-    page = render_html_deck(text)
+        return _markdown_deck(deck_id, folder, text, source)
+    files: dict[str, str | None] = {}
+    for reference in markdown_references(text):
+        found = resolve_file(folder, reference, refuse=(markdown, source), assets_only=True)
+        files[reference] = _read_or_none(found) if found is not None else None
+    page = render_html_deck(text, files)
+    parts = (page.before_head_end, page.middle, page.after_body_end)
     return Deck(
         id=deck_id,
         folder=folder,
@@ -152,7 +157,37 @@ def load_deck(deck_id: str, folder: Path) -> Deck:
         slide_count=page.slide_count,
         notes=page.notes,
         titles=page.titles,
-        page=(page.before_head_end, page.middle, page.after_body_end),
+        page=parts,
+        markdown_files=page.markdown_files,
+        dependencies=tuple(files),
+        code=csp.scan("".join(parts)),
+    )
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _markdown_deck(deck_id: str, folder: Path, text: str, source: Path) -> Deck:
+    rendered = render_markdown(text, source)
+    meta = rendered.meta
+    return Deck(
+        id=deck_id,
+        folder=folder,
+        kind="markdown",
+        title=_text(meta.get("title")) or _first(s.title for s in rendered.slides) or deck_id,
+        description=_text(meta.get("description")),
+        slide_count=len(rendered.slides),
+        notes=rendered.notes,
+        titles=tuple(s.title for s in rendered.slides),
+        theme=_name(meta.get("theme"), DEFAULT_THEME),
+        highlight_theme=_name(meta.get("highlightTheme"), DEFAULT_HIGHLIGHT_THEME),
+        reveal_options=rendered.reveal_options,
+        slides_html=rendered.slides_html,
+        code=csp.scan(rendered.slides_html),
     )
 
 
@@ -184,22 +219,55 @@ def safe_relative(path: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def resolve_file(folder: Path, path: str, refuse: tuple[Path, ...] = ()) -> Path | None:
+# What a deck folder serves besides its slides, by file name ending. Anything
+# else (editor backups such as slides.md~ or index.html.orig, other HTML
+# pages, text and config files) is not served: it may hold a deck's notes.
+ASSET_TYPES: dict[str, tuple[str, ...]] = {
+    "images": (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".ico", ".bmp"),
+    "media": (
+        ".mp4", ".webm", ".ogv", ".ogg", ".oga", ".mp3", ".m4a", ".m4v", ".mov",
+        ".wav", ".aac", ".flac", ".opus", ".vtt",
+    ),
+    "fonts": (".woff", ".woff2", ".ttf", ".otf", ".eot"),
+    "styles and scripts": (".css", ".js", ".mjs", ".map"),
+    "data": (".json", ".csv", ".tsv", ".geojson", ".pdf", ".wasm"),
+    "Markdown (served without notes)": (".md", ".markdown"),
+}  # fmt: skip
+_ASSET_SUFFIXES = frozenset(suffix for group in ASSET_TYPES.values() for suffix in group)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def is_asset(name: str) -> bool:
+    """Whether a deck folder serves a file of this name (see :data:`ASSET_TYPES`)."""
+    return PurePosixPath(name.lower()).suffix in _ASSET_SUFFIXES
+
+
+def resolve_file(
+    folder: Path, path: str, refuse: tuple[Path, ...] = (), assets_only: bool = False
+) -> Path | None:
     """Find the file ``path`` names inside ``folder``, or ``None``.
 
-    Symlinks are followed only while the target stays inside ``folder``;
-    files in ``refuse`` (a deck's own source, the state dir) are never
-    returned, whatever name reaches them.
+    Symlinks are followed only while the target stays inside ``folder`` and
+    is no dotfile; files in ``refuse`` (a deck's own source, the state dir)
+    and files with several hard links (another name for a source or a
+    secret, maybe) are never returned, whatever name reaches them. With
+    ``assets_only``, both the name asked for and the file it leads to must be
+    of an asset type (:func:`is_asset`).
     """
     relative = safe_relative(path)
-    if relative is None:
+    if relative is None or (assets_only and not is_asset(relative.name)):
         return None
     base = folder.resolve()
     try:
         target = (base / relative).resolve(strict=True)
+        info = target.stat()
     except (OSError, RuntimeError):
         return None
-    if not target.is_relative_to(base) or not target.is_file():
+    if not target.is_relative_to(base) or not target.is_file() or info.st_nlink > 1:
+        return None
+    if any(part.startswith(".") for part in target.relative_to(base).parts):
+        return None
+    if assets_only and not is_asset(target.name):
         return None
     for refused in refuse:
         refused = refused.resolve()
@@ -246,7 +314,7 @@ class DeckLibrary:
     def __init__(self, decks: dict[str, Path], root: Path | None = None) -> None:
         self._folders = dict(decks)
         self._root = root
-        self._cache: dict[str, tuple[tuple[int, int], Deck]] = {}
+        self._cache: dict[str, tuple[tuple[tuple[int, int], ...], Deck]] = {}
         self._errors: dict[str, DeckError] = {}
 
     def rescan(self) -> tuple[list[str], list[str]]:
@@ -300,9 +368,9 @@ class DeckLibrary:
         folder = self._folders.get(deck_id)
         if folder is None:
             return None
-        stamp = _stamp(folder)
         cached = self._cache.get(deck_id)
-        if cached is not None and cached[0] == stamp:
+        source = _stamp(folder, SOURCES[:1] if (folder / SOURCES[0]).is_file() else SOURCES[1:])
+        if cached is not None and cached[0] == source + _stamp(folder, cached[1].dependencies):
             return cached[1]
         try:
             deck = load_deck(deck_id, folder)
@@ -312,15 +380,19 @@ class DeckLibrary:
                 return cached[1]
             raise
         self._errors.pop(deck_id, None)
-        self._cache[deck_id] = (stamp, deck)
+        # The source's stamp is from before reading it: an edit made meanwhile loads again.
+        self._cache[deck_id] = (source + _stamp(folder, deck.dependencies), deck)
         return deck
 
 
-def _stamp(folder: Path) -> tuple[int, int]:
-    for name in SOURCES:
+def _stamp(folder: Path, names: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Modification time and size of each file (a missing one included)."""
+    stamps: list[tuple[int, int]] = []
+    for name in names:
         try:
             info = os.stat(folder / name)
         except OSError:
+            stamps.append((0, -1))
             continue
-        return (info.st_mtime_ns, info.st_size)
-    return (0, 0)
+        stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)

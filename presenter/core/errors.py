@@ -7,8 +7,9 @@ Exception tree::
     │                   carries ``code`` (an ``error`` frame's code)
     ├── DeckError       a deck cannot be found or loaded; carries ``path``
     │                   and, when known, ``line``
-    └── Unavailable     the shared state (Redis) cannot be reached; nothing
-                        changed, try again
+    └── Unavailable     the live state cannot be stored (Redis unreachable,
+                        the SQLite file locked or gone); nothing changed,
+                        try again
 
 Handlers turn these into one clear line, an HTTP status or an ``error`` frame;
 they never reach the user as a traceback.
@@ -20,7 +21,13 @@ from pathlib import Path
 from typing import Literal
 
 ErrorCode = Literal[
-    "bad_json", "bad_message", "unknown_type", "unauthorized", "forbidden", "unavailable"
+    "bad_json",
+    "bad_message",
+    "unknown_type",
+    "unauthorized",
+    "forbidden",
+    "rate_limited",
+    "unavailable",
 ]
 
 
@@ -66,4 +73,4 @@ class DeckError(PresenterError):
 
 
 class Unavailable(PresenterError):
-    """The broker holding the shared state cannot be reached right now."""
+    """The live state cannot be stored right now (Redis or the SQLite file)."""

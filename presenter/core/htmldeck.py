@@ -3,20 +3,41 @@
 The author's page is kept as written (theme, config, plugins, scripts); only
 speaker notes are taken out and markers are left where the live client is
 injected. Notes are returned separately, keyed ``"h.v"``, for the speaker.
+
+Slides written in Markdown for reveal.js's markdown plugin
+(``<section data-markdown>`` with a ``<textarea data-template>``, a
+``<script type="text/template">``, Markdown typed straight into the section, or
+``data-markdown="file.md"``) are split the way the plugin splits them, so their
+notes are cut before the browser sees them and keyed to the right slide. The
+files such sections load are read by the caller (:func:`markdown_references`
+says which) and come back without notes in :attr:`RenderedHtml.markdown_files`,
+to be served instead of the files themselves.
 """
 
 from __future__ import annotations
 
+import html
+import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 from presenter.core import htmltree
-from presenter.core.markdown import NOTES_MARKER, strip_html_notes
+from presenter.core.markdown import render_fragment
+from presenter.core.notes import PluginSeparators, cut_plugin_notes, strip_html_notes
 
 HEAD_MARK = "\x00presenter-head\x00"
 BODY_MARK = "\x00presenter-body\x00"
-# reveal.js's markdown plugin defaults, used for <section data-markdown> templates.
-_MD_SEPARATOR = r"^\r?\n---\r?\n$"
+
+# `markdown: { separator: '...', notesSeparator: "..." }` in an inline script:
+# the plugin's fallback when a section has no data-separator* attribute.
+_CONFIG_KEY = re.compile(
+    r"\b(?P<key>separator|verticalSeparator|notesSeparator)\s*:\s*"
+    r"(?P<q>['\"])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)",
+    re.DOTALL,
+)
+_JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +45,8 @@ class RenderedHtml:
     """An HTML deck split around the two injection points.
 
     The audience page is ``before_head_end + HEAD + middle + BODY + after_body_end``.
+    ``markdown_files`` maps each Markdown file the deck loads (a path relative
+    to the deck folder) to its text without notes.
     """
 
     title: str
@@ -33,6 +56,225 @@ class RenderedHtml:
     after_body_end: str
     notes: dict[str, str] = field(default_factory=dict)
     titles: tuple[str, ...] = ()
+    markdown_files: dict[str, str] = field(default_factory=dict)
+
+
+def markdown_path(reference: str) -> str | None:
+    """The deck-relative path a ``data-markdown`` value loads, or ``None``.
+
+    Relative references resolve against the deck folder (the page is
+    ``/decks/<id>/``). Absolute URLs, other hosts and paths leaving the folder
+    give ``None``: there is nothing of ours to serve for them.
+    """
+    parts = urlsplit(reference.strip())
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        # /decks/<id>/file.md: the deck id is not known here; keep what follows it.
+        segments = path.split("/")
+        if len(segments) < 4 or segments[1] != "decks":
+            return None
+        path = "/".join(segments[3:])
+    path = posixpath.normpath(path)
+    if path in (".", "") or path.startswith("../") or path == "..":
+        return None
+    return path
+
+
+def markdown_references(text: str) -> list[str]:
+    """Deck-relative paths of the Markdown files ``text`` loads with ``data-markdown``."""
+    found: list[str] = []
+    for element in htmltree.parse(text).iter():
+        if element.tag == "section" and (reference := element.get("data-markdown")):
+            path = markdown_path(reference)
+            if path is not None and path not in found:
+                found.append(path)
+    return found
+
+
+def _js_string(body: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _JS_ESCAPES.get(m.group(1), m.group(1)), body, flags=re.S)
+
+
+def _config_separators(root: htmltree.Element) -> PluginSeparators:
+    values: dict[str, str] = {}
+    for script in root.iter():
+        if script.tag != "script" or script.get("src") is not None:
+            continue
+        source = script.inner_html()
+        if "markdown" not in source:
+            continue
+        for match in _CONFIG_KEY.finditer(source):
+            values.setdefault(match.group("key"), _js_string(match.group("value")))
+    return PluginSeparators(
+        values.get("separator") or None,
+        values.get("verticalSeparator") or None,
+        values.get("notesSeparator") or None,
+    )
+
+
+def _section_separators(section: htmltree.Element, config: PluginSeparators) -> PluginSeparators:
+    return PluginSeparators(
+        section.get("data-separator") or config.separator,
+        section.get("data-separator-vertical") or config.vertical,
+        section.get("data-separator-notes") or config.notes,
+    )
+
+
+def _dedent(text: str) -> str:
+    # The plugin's getMarkdownFromSlide(): strip the first line's indentation
+    # (tabs, or more than one space) from every line.
+    tabs = len(re.match(r"^\n?(\t*)", text).group(1))  # type: ignore[union-attr]
+    spaces = len(re.match(r"^\n?(\s*)", text).group(1))  # type: ignore[union-attr]
+    if tabs > 0:
+        return re.sub(rf"\n?\t{{{tabs}}}(.*)", lambda m: "\n" + m.group(1), text)
+    if spaces > 1:
+        return re.sub(rf"\n? {{{spaces}}}(.*)", lambda m: "\n" + m.group(1), text)
+    return text
+
+
+def _template_of(section: htmltree.Element) -> tuple[htmltree.Element, str]:
+    """Where an inline Markdown section keeps its text, and the text the plugin reads."""
+    below = [e for e in section.iter() if e is not section]
+    holder = next((e for e in below if e.has("data-template")), None)
+    if holder is None:
+        holder = next((e for e in below if e.tag == "script"), None)
+    if holder is None:
+        # Markdown typed into the section: the plugin reads its text content.
+        return section, html.unescape(section.text_content())
+    raw = holder.inner_html()
+    return holder, raw if holder.tag == "script" else html.unescape(raw)
+
+
+def _replace_text(holder: htmltree.Element, text: str) -> None:
+    escaped = text if holder.tag == "script" else html.escape(text, quote=False)
+    holder.children = [htmltree.Raw(escaped, parent=holder)]
+
+
+@dataclass
+class _Slides:
+    """Notes and titles collected slide by slide, in reveal.js's order."""
+
+    notes: dict[str, str] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+
+    def add(self, h: int, v: int, title: str, notes: list[str]) -> None:
+        self.titles.append(title)
+        found = [n for n in notes if n]
+        if found:
+            self.notes[f"{h}.{v}"] = "\n".join(found)
+
+
+class _Renderer:
+    def __init__(self, root: htmltree.Element, files: Mapping[str, str | None]) -> None:
+        self.root = root
+        self.files = files
+        self.config = _config_separators(root)
+        self.served: dict[str, str] = {}
+        self.slides = _Slides()
+
+    def markdown_groups(self, section: htmltree.Element) -> list[list[tuple[str, list[str]]]]:
+        """The slides a ``data-markdown`` section becomes: (title, notes) per slide."""
+        separators = _section_separators(section, self.config)
+        # Notes on the section itself belong to its first slide; the plugin drops them.
+        extra = strip_html_notes_shallow(section)
+        reference = section.get("data-markdown") or ""
+        if reference:
+            path = markdown_path(reference)
+            text = self.files.get(path) if path is not None else None
+            if path is None or text is None:
+                return [[("", extra)]]  # the plugin shows its own error slide
+            kept, groups = cut_plugin_notes(text, separators)
+            self.served[path] = cut_plugin_notes(self.served.get(path, kept), separators)[0]
+        else:
+            holder, text = _template_of(section)
+            if holder is section:
+                extra.extend(strip_html_notes(section))
+                holder, text = _template_of(section)
+            dedented = _dedent(text)
+            kept, groups = cut_plugin_notes(dedented, separators)
+            if kept != dedented:
+                _replace_text(holder, kept)
+        made: list[list[tuple[str, list[str]]]] = []
+        for group in groups:
+            row = []
+            for slide in group:
+                title = htmltree.heading_text(htmltree.parse(render_fragment(slide.markdown)))
+                notes = [render_fragment(slide.notes)] if slide.notes else []
+                row.append((title, notes))
+            made.append(row)
+        made[0][0][1][:0] = extra
+        return made
+
+    def walk(self, container: htmltree.Element) -> None:
+        h = -1
+        for top in _top_sections(container):
+            if top.has("data-markdown"):
+                for group in self.markdown_groups(top):
+                    h += 1
+                    for v, (title, notes) in enumerate(group):
+                        self.slides.add(h, v, title, notes)
+                continue
+            h += 1
+            inner = _inner_sections(top)
+            if not inner:
+                self.slides.add(h, 0, htmltree.heading_text(top), strip_html_notes(top))
+                continue
+            # Notes written on the stack itself belong to its first slide.
+            stack_notes = strip_html_notes_shallow(top)
+            v = 0
+            for slide in inner:
+                if slide.has("data-markdown"):
+                    rows = [row for group in self.markdown_groups(slide) for row in group]
+                else:
+                    rows = [(htmltree.heading_text(slide), strip_html_notes(slide))]
+                for title, notes in rows:
+                    if v == 0 and stack_notes:
+                        notes = [*notes, *stack_notes]
+                    self.slides.add(h, v, title, notes)
+                    v += 1
+
+
+def strip_html_notes_shallow(section: htmltree.Element) -> list[str]:
+    """Remove the notes of ``section`` itself: its ``data-notes`` and the
+    ``<aside class="notes">`` that are not inside a nested section."""
+    found: list[str] = []
+    value = section.get("data-notes")
+    if value is not None:
+        found.append(html.escape(value))
+        section.remove_attr("data-notes")
+    for element in list(_own_elements(section)):
+        if element.tag == "aside" and "notes" in element.classes:
+            found.append(element.inner_html())
+            element.remove()
+    return found
+
+
+def _own_elements(section: htmltree.Element) -> list[htmltree.Element]:
+    found: list[htmltree.Element] = []
+    for child in section.children:
+        if isinstance(child, htmltree.Element) and child.tag != "section":
+            found.append(child)
+            found.extend(e for e in _own_elements(child))
+    return found
+
+
+def _top_sections(container: htmltree.Element) -> list[htmltree.Element]:
+    return [c for c in container.iter() if c.tag == "section" and _ancestor_section(c) is None]
+
+
+def _inner_sections(top: htmltree.Element) -> list[htmltree.Element]:
+    """The slides of a stack: sections below ``top``, but not inside a Markdown section."""
+    found = []
+    for element in top.iter():
+        if element is top or element.tag != "section":
+            continue
+        ancestor = _ancestor_section(element)
+        if ancestor is not None and ancestor is not top and ancestor.has("data-markdown"):
+            continue
+        found.append(element)
+    return found
 
 
 def _ancestor_section(element: htmltree.Element) -> htmltree.Element | None:
@@ -44,59 +286,6 @@ def _ancestor_section(element: htmltree.Element) -> htmltree.Element | None:
     return None
 
 
-def strip_markdown_notes(text: str, separators: list[str]) -> str:
-    """Remove ``Note:`` blocks from reveal.js markdown-plugin source.
-
-    Each block runs from its marker to the next separator (any of
-    ``separators``, multiline regexes) or the end of the text.
-    """
-    cuts: list[re.Pattern[str]] = []
-    for pattern in separators:
-        try:
-            cuts.append(re.compile(pattern, re.MULTILINE))
-        except re.error:
-            continue
-    out: list[str] = []
-    pos = 0
-    for marker in NOTES_MARKER.finditer(text):
-        if marker.start() < pos:
-            continue
-        ends = [m.start() for c in cuts if (m := c.search(text, marker.end())) is not None]
-        end = min(ends) if ends else len(text)
-        out.append(text[pos : marker.start()])
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-# Any line of dashes ends a note in an external markdown file: whatever separators
-# the deck declares, its slide breaks are made of them.
-_ANY_DASH_LINE = r"^[ \t]*-{2,}[ \t]*$"
-
-
-def strip_markdown_file_notes(text: str) -> str:
-    """Remove ``Note:`` blocks from a markdown file a deck loads with ``data-markdown``."""
-    return strip_markdown_notes(text, [_ANY_DASH_LINE])
-
-
-def _strip_markdown_templates(root: htmltree.Element) -> None:
-    for section in root.iter():
-        if section.tag != "section" or not section.has("data-markdown"):
-            continue
-        separators = [
-            section.get("data-separator") or _MD_SEPARATOR,
-            section.get("data-separator-vertical") or "",
-        ]
-        for script in section.iter():
-            if script.tag == "script" and script.children:
-                text = "".join(htmltree.serialize(child) for child in script.children)
-                script.children = [
-                    htmltree.Raw(
-                        strip_markdown_notes(text, [s for s in separators if s]), parent=script
-                    )
-                ]
-
-
 def _slides_container(root: htmltree.Element) -> htmltree.Element:
     for element in root.iter():
         if "slides" in element.classes and element.tag != "section":
@@ -104,31 +293,17 @@ def _slides_container(root: htmltree.Element) -> htmltree.Element:
     return root
 
 
-def render_html_deck(text: str) -> RenderedHtml:
-    """Strip notes from an ``index.html`` and find its injection points."""
+def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -> RenderedHtml:
+    """Strip notes from an ``index.html`` and find its injection points.
+
+    Args:
+        text: the page.
+        files: the text of each path :func:`markdown_references` named
+            (``None`` for a file that could not be read).
+    """
     root = htmltree.parse(text)
-    container = _slides_container(root)
-    notes: dict[str, str] = {}
-    titles: list[str] = []
-    count = 0
-    h = -1
-    for top in [c for c in container.iter() if c.tag == "section" and _ancestor_section(c) is None]:
-        h += 1
-        inner = [c for c in top.iter() if c.tag == "section" and c is not top]
-        slides = [(0, top)] if not inner else list(enumerate(inner))
-        for v, slide in slides:
-            count += 1
-            found = strip_html_notes(slide)
-            if found:
-                notes[f"{h}.{v}"] = "\n".join(found)
-            titles.append(_heading(slide))
-        if inner:
-            # Notes written on the stack itself belong to its first slide.
-            found = strip_html_notes(top)
-            if found:
-                key = f"{h}.0"
-                notes[key] = "\n".join(filter(None, [notes.get(key, ""), *found]))
-    _strip_markdown_templates(root)
+    renderer = _Renderer(root, files or {})
+    renderer.walk(_slides_container(root))
     strip_html_notes(root)
     title = ""
     head = body = None
@@ -149,11 +324,14 @@ def render_html_deck(text: str) -> RenderedHtml:
     page = htmltree.serialize(root)
     before, rest = page.split(HEAD_MARK, 1)
     middle, after = rest.split(BODY_MARK, 1)
-    return RenderedHtml(title, count, before, middle, after, notes, tuple(titles))
-
-
-def _heading(section: htmltree.Element) -> str:
-    for element in section.iter():
-        if element.tag in ("h1", "h2", "h3"):
-            return " ".join(element.text_content().split())
-    return ""
+    slides = renderer.slides
+    return RenderedHtml(
+        title,
+        len(slides.titles),
+        before,
+        middle,
+        after,
+        slides.notes,
+        tuple(slides.titles),
+        renderer.served,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 
 VOID = frozenset(
@@ -277,6 +277,17 @@ def parse(text: str) -> Element:
     if rest:
         builder._append(Raw(rest))
     return builder.root
+
+
+def heading_text(root: Element) -> str:
+    """A slide's title: the text of the first ``h1``-``h3`` below ``root``, or ``""``.
+
+    The one rule for titles, used for Markdown and HTML decks alike.
+    """
+    for element in root.iter():
+        if element.tag in ("h1", "h2", "h3"):
+            return " ".join(unescape(element.text_content()).split())
+    return ""
 
 
 def serialize(node: Node) -> str:

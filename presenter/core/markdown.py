@@ -18,6 +18,7 @@ never appear in :attr:`RenderedMarkdown.slides_html`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,10 +35,10 @@ from markdown_it.utils import EnvType, OptionsDict
 from presenter.core import htmltree
 from presenter.core.attributes import ELEMENT_COMMENT, parse_attributes
 from presenter.core.errors import DeckError
+from presenter.core.notes import NOTES_MARKER, strip_html_notes
 
 DEFAULT_SEPARATOR = r"^---[ \t]*$"
 DEFAULT_VERTICAL_SEPARATOR = r"^----[ \t]*$"
-NOTES_MARKER = re.compile(r"^[ \t]*notes?:", re.IGNORECASE | re.MULTILINE)
 _SLIDE_COMMENT_IN_TEXT = re.compile(r"<!--\s*\.slide:(.*?)-->", re.DOTALL)
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 _FENCE_INFO = re.compile(r"^(?P<lang>[^\s\[]*)\s*(?:\[(?P<lines>[^\]]*)\])?")
@@ -190,10 +191,19 @@ def _render_fence(
     return f"<pre><code{attrs}>{escape(code, quote=False)}</code></pre>\n"
 
 
+@functools.cache
 def _markdown() -> MarkdownIt:
+    # One parser for the process: rendering does not change it.
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.add_render_rule("fence", _render_fence)
     return md
+
+
+def render_fragment(text: str) -> str:
+    """Markdown to HTML with the slide renderer's rules, without any slide syntax
+    (for notes, and titles of slides rendered elsewhere)."""
+    html: str = _markdown().render(text)
+    return html
 
 
 def apply_element_comments(root: htmltree.Element) -> None:
@@ -214,21 +224,6 @@ def apply_element_comments(root: htmltree.Element) -> None:
             for name, value in parse_attributes(match.group(1)):
                 previous.set(name, value)
             element.children.remove(child)
-
-
-def strip_html_notes(root: htmltree.Element) -> list[str]:
-    """Remove ``<aside class="notes">`` and ``data-notes`` below ``root``; return their HTML."""
-    found: list[str] = []
-    for element in list(root.iter()):
-        if element.tag == "aside" and "notes" in element.classes and element.parent is not None:
-            found.append(element.inner_html())
-            element.remove()
-            continue
-        notes = element.get("data-notes")
-        if notes is not None:
-            found.append(escape(notes))
-            element.remove_attr("data-notes")
-    return found
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -256,13 +251,6 @@ def _compile(
     except re.error as exc:
         message = f"front matter: {key} is not a valid regular expression ({exc})"
         raise DeckError(path, message, line) from None
-
-
-def _title_of(root: htmltree.Element) -> str:
-    for element in root.iter():
-        if element.tag in ("h1", "h2", "h3"):
-            return " ".join(element.text_content().split())
-    return ""
 
 
 def render_markdown(text: str, path: Path) -> RenderedMarkdown:
@@ -334,5 +322,5 @@ def _render_slide(md: MarkdownIt, source: str, h: int, v: int) -> Slide:
         attrs=tuple(section_attrs),
         html=htmltree.serialize(tree),
         notes_html="\n".join(notes_parts),
-        title=_title_of(tree),
+        title=htmltree.heading_text(tree),
     )

@@ -8,6 +8,7 @@ once per event so a broadcast encodes its JSON a single time.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,11 +62,15 @@ def decode_json(text: str | bytes) -> object:
         raise ProtocolError("bad_json", "message is not valid JSON") from None
 
 
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
 def _nesting_depth(text: str) -> int:
-    # An upper bound (brackets inside strings count too); it only has to stop
-    # json.loads from recursing thousands of levels deep.
+    # How deep arrays and objects nest, brackets inside strings not counted; it
+    # is checked before json.loads, which would recurse once per level.
     depth = deepest = 0
-    for char in text:
+    for match in _STRUCTURE.finditer(text):
+        char = match.group()
         if char in "[{":
             depth += 1
             deepest = max(deepest, depth)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tornado.iostream
 import tornado.web
-import tornado.websocket
 
 from presenter import auth
 from presenter.core import protocol
@@ -12,8 +10,11 @@ from presenter.core.errors import ProtocolError, Unavailable
 from presenter.core.state import SlideState
 from presenter.handlers.base import (
     BaseHandler,
+    PrivateHandler,
     deck_error_json,
 )
+
+API_BODY = 4 * 1024  # a state object is well under 200 bytes
 
 
 class DeckApiHandler(BaseHandler):
@@ -34,7 +35,7 @@ class DeckApiHandler(BaseHandler):
         )
 
 
-class NotesApiHandler(BaseHandler):
+class NotesApiHandler(PrivateHandler):
     """``GET /decks/<id>/api/notes``: notes, titles and load error, presenters only."""
 
     def get(self, deck_id: str) -> None:
@@ -54,6 +55,8 @@ class NotesApiHandler(BaseHandler):
 class StateApiHandler(BaseHandler):
     """``GET``/``POST /decks/<id>/api/state``: the snapshot, and a way to set it over HTTP."""
 
+    max_body = API_BODY
+
     def check_xsrf_cookie(self) -> None:
         # Bearer-token API: no cookies are honoured, so there is nothing to forge.
         return
@@ -65,14 +68,22 @@ class StateApiHandler(BaseHandler):
 
     async def post(self, deck_id: str) -> None:
         self.deck_or_404(deck_id)
+        raw = self.read_body()
         header = self.request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
+        if token and (wait := self.throttled()) > 0:
+            self.set_header("Retry-After", str(int(wait) + 1))
+            self._fail(429, "rate_limited", "too many wrong tokens from this address; wait")
+            return
         if scheme.lower() != "bearer" or not auth.token_matches(self.ctx.settings.secret, token):
+            if token:
+                self.ctx.throttle.failed(self.request.remote_ip or "")
             self.set_header("WWW-Authenticate", 'Bearer realm="presenter"')
             self._fail(401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required")
             return
+        self.ctx.throttle.succeeded(self.request.remote_ip or "")
         try:
-            body = protocol.decode_json(self.request.body)
+            body = protocol.decode_json(raw)
             if not isinstance(body, dict) or "state" not in body:
                 raise ProtocolError("bad_message", 'body must be a JSON object {"state": {...}}')
             state = SlideState.from_json(body["state"])

@@ -1,24 +1,27 @@
-"""What every handler shares: the injected context, error pages, deck lookup,
-the presenter cookie and log lines without query strings."""
+"""What every handler shares: the injected context, body limits, security
+headers, error pages, deck lookup, the presenter cookie, and log lines
+without query strings."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
 import jinja2
-import tornado.iostream
+import tornado.httputil
 import tornado.web
-import tornado.websocket
 
 from presenter import auth
 from presenter.assets import Assets
+from presenter.core import csp, hosts
 from presenter.core.decks import Deck, DeckLibrary
 from presenter.core.errors import DeckError
 from presenter.core.session import Snapshot
+from presenter.core.throttle import LoginThrottle
 from presenter.core.tickets import Tickets
 from presenter.hub import Hub
 from presenter.live import Live
@@ -38,10 +41,88 @@ class Context:
     assets: Assets
     templates: jinja2.Environment
     tickets: Tickets
+    throttle: LoginThrottle
+    known_hosts: frozenset[str]
+    page_code: csp.InlineCode  # the inline script our deck pages add
+
+    @property
+    def public_base(self) -> str:
+        """The origin in every URL shown to people (never the request's Host)."""
+        settings = self.settings
+        return hosts.public_base(
+            settings.host, settings.port, settings.advertised_host, settings.public_url
+        )
 
 
-class QuietSummary(tornado.web.RequestHandler):
-    """Keeps query strings (which may hold ``?token=``) out of Tornado's log lines."""
+@tornado.web.stream_request_body
+class Guarded(tornado.web.RequestHandler):
+    """What every handler does, whatever it serves.
+
+    * Query strings (which may hold ``?token=``) and undecodable arguments stay
+      out of log lines and error messages.
+    * A request body larger than :attr:`max_body` is answered 413 as soon as
+      its ``Content-Length`` (or the data so far) says so, without reading it.
+    * Every response says ``X-Content-Type-Options: nosniff`` and carries the
+      Content-Security-Policy of :meth:`security_headers` (inert by default).
+    """
+
+    max_body = 0  # bytes of body this handler accepts
+    _body: list[bytes] | None = None
+    _body_size = 0
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.security_headers()
+
+    def security_headers(self) -> None:
+        """Set the framing and script policy of this handler's responses."""
+        self.set_header("Content-Security-Policy", csp.ASSET)
+
+    def prepare(self) -> Awaitable[None] | None:
+        length = self.request.headers.get("Content-Length", "0").strip() or "0"
+        if not length.isdigit() or int(length) > self.max_body:
+            raise tornado.web.HTTPError(413, reason="Request body too large")
+        return None
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._body_size += len(chunk)
+        if self._body_size > self.max_body:
+            self.send_error(413, reason="Request body too large")
+            return
+        if self._body is None:
+            self._body = []
+        self._body.append(chunk)
+
+    def read_body(self) -> bytes:
+        """The request body (form fields parsed into the arguments too).
+
+        Raises:
+            tornado.web.Finish: the body was refused already.
+        """
+        if self._finished:
+            raise tornado.web.Finish()
+        body = b"".join(self._body or [])
+        if not self.request.body:
+            self.request.body = body
+            tornado.httputil.parse_body_arguments(
+                self.request.headers.get("Content-Type", ""),
+                body,
+                self.request.body_arguments,
+                self.request.files,
+                self.request.headers,
+            )
+            for name, values in self.request.body_arguments.items():
+                self.request.arguments.setdefault(name, []).extend(values)
+        return body
+
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        # Tornado's own message quotes the bytes, which may be a token.
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise tornado.web.HTTPError(400, reason="Invalid unicode in the URL") from None
 
     def _request_summary(self) -> str:
         return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
@@ -53,13 +134,15 @@ class QuietSummary(tornado.web.RequestHandler):
         tb: TracebackType | None,
     ) -> None:
         if isinstance(value, tornado.web.HTTPError):
-            super().log_exception(typ, value, tb)
+            # The log message may quote input; the status and path say enough.
+            if value.log_message and value.status_code >= 500:
+                log.warning("%d %s: %s", value.status_code, self._request_summary(), value)
             return
         # Tornado's default prints the whole request, query string included.
         log.error("uncaught exception in %s", self._request_summary(), exc_info=(typ, value, tb))  # type: ignore[arg-type]
 
 
-class PageMixin(QuietSummary):
+class PageMixin(Guarded):
     """Error pages (HTML, or JSON under ``/api/``) rendered from our templates."""
 
     ctx: Context
@@ -84,8 +167,10 @@ class BaseHandler(PageMixin):
     def initialize(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def set_default_headers(self) -> None:
-        self.set_header("X-Content-Type-Options", "nosniff")
+    def security_headers(self) -> None:
+        # Our own pages: framed by this origin only (the join page, the listing).
+        self.set_header("Content-Security-Policy", csp.app_page("'self'"))
+        self.set_header("X-Frame-Options", "SAMEORIGIN")
         self.set_header("Referrer-Policy", "same-origin")
 
     def deck_or_404(self, deck_id: str) -> Deck:
@@ -105,11 +190,35 @@ class BaseHandler(PageMixin):
         return self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
 
     def public_url(self, path: str) -> str:
-        """An absolute URL for people: the LAN address when listening on 0.0.0.0."""
-        host = self.ctx.settings.advertised_host
-        if host:
-            return f"{self.request.protocol}://{host}:{self.ctx.settings.port}{path}"
-        return f"{self.request.protocol}://{self.request.host}{path}"
+        """An absolute URL for people, from the configured address (never the Host header)."""
+        return self.ctx.public_base + path
+
+    def require_known_host(self) -> None:
+        """Refuse a request whose Host is a name this server does not know (DNS rebinding).
+
+        Raises:
+            tornado.web.HTTPError: 400.
+        """
+        if not hosts.host_allowed(self.request.host_name, self.ctx.known_hosts):
+            raise tornado.web.HTTPError(400, reason="Unknown host name for the presenter pages")
+
+    def throttled(self) -> float:
+        """Seconds this client must wait before another login attempt (0: none)."""
+        return self.ctx.throttle.retry_after(self.request.remote_ip or "")
+
+
+class PrivateHandler(BaseHandler):
+    """A page or endpoint for presenters: never framed, never a referrer, and
+    answered only for host names the server knows (see :mod:`presenter.core.hosts`)."""
+
+    def security_headers(self) -> None:
+        self.set_header("Content-Security-Policy", csp.app_page("'none'"))
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    def prepare(self) -> Awaitable[None] | None:
+        self.require_known_host()
+        return super().prepare()
 
 
 def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tornado.iostream
 import tornado.web
-import tornado.websocket
 
-from presenter.core.decks import bundled_name, resolve_file
-from presenter.core.htmldeck import strip_markdown_file_notes
+from presenter.core.decks import MARKDOWN_SUFFIXES, bundled_name, resolve_file
+from presenter.core.errors import DeckError
+from presenter.core.notes import strip_markdown_file
 from presenter.handlers.base import (
     Context,
+    Guarded,
     PageMixin,
-    QuietSummary,
 )
 
 
 class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
-    """Other files of a deck folder (images, CSS, fonts), and reveal.js fallbacks.
+    """The assets of a deck folder (images, media, fonts, CSS, JS, data), and reveal.js fallbacks.
 
-    Paths are checked by :func:`presenter.core.decks.resolve_file`: nothing
-    outside the folder, no dotfiles, never the deck's source. A reference to
+    Paths are checked by :func:`presenter.core.decks.resolve_file`: only the
+    asset types of :data:`presenter.core.decks.ASSET_TYPES`, nothing outside
+    the folder, no dotfiles, no file with several hard links, never the deck's
+    source. Markdown files are served without their notes. A reference to
     ``dist/...`` or ``plugin/...`` the folder does not hold is served from the
     bundled reveal.js.
     """
@@ -37,37 +38,44 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
         if folder is None:
             raise tornado.web.HTTPError(404, reason=f"No deck named {deck_id!r}")
         refuse = (folder / "slides.md", folder / "index.html", self.ctx.settings.state_dir)
-        found = resolve_file(folder, path, refuse)
+        found = resolve_file(folder, path, refuse, assets_only=True)
         root = folder
         if found is None and (bundled := bundled_name(path)) is not None:
             found = resolve_file(self.ctx.assets.reveal, bundled)
             root = self.ctx.assets.reveal
         if found is None:
             raise tornado.web.HTTPError(404, reason="No such file in this deck")
-        if found.suffix.lower() in (".md", ".markdown") and root == folder:
+        if found.suffix.lower() in MARKDOWN_SUFFIXES and root == folder:
             # Markdown an HTML deck loads (data-markdown="x.md") may hold notes.
-            self._send_markdown(found, include_body)
+            self._send_markdown(deck_id, found, include_body)
             return
         self.root = str(root.resolve())
         await super().get(str(found.relative_to(root.resolve())), include_body)
 
-    def _send_markdown(self, path: Path, include_body: bool) -> None:
+    def _send_markdown(self, deck_id: str, path: Path, include_body: bool) -> None:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             raise tornado.web.HTTPError(404, reason="No such file in this deck") from None
-        self.absolute_path = str(path)  # the ETag follows the file on disk
+        try:
+            deck = self.ctx.library.get(deck_id)
+        except DeckError:
+            deck = None  # a deck that never loaded: strip everything that may be a note
+        folder = self.ctx.library.folder(deck_id)
+        assert folder is not None
+        relative = path.relative_to(folder.resolve()).as_posix()
+        served = deck.served_markdown(relative, text) if deck else strip_markdown_file(text)
         self.set_header("Content-Type", "text/markdown; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")
-        self.finish(strip_markdown_file_notes(text) if include_body else None)
+        self.finish(served if include_body else None)
 
     async def head(self, deck_id: str, path: str) -> None:  # type: ignore[override]
         await self.get(deck_id, path, include_body=False)
 
 
-class RevealHandler(QuietSummary, tornado.web.StaticFileHandler):
+class RevealHandler(Guarded, tornado.web.StaticFileHandler):
     """``/reveal/...``: the bundled reveal.js ``dist`` folder."""
 
 
-class StaticHandler(QuietSummary, tornado.web.StaticFileHandler):
+class StaticHandler(Guarded, tornado.web.StaticFileHandler):
     """``/static/...``: our own JavaScript and CSS."""

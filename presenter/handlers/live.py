@@ -3,28 +3,78 @@
 from __future__ import annotations
 
 import asyncio
+from asyncio import Future
+from collections.abc import Awaitable
 
 import tornado.iostream
 import tornado.web
 import tornado.websocket
 from tornado.httputil import HTTPHeaders
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketProtocol, WebSocketProtocol13
 
 from presenter import auth
 from presenter.core import protocol
-from presenter.core.errors import ProtocolError, Unavailable
+from presenter.core.errors import ErrorCode, ProtocolError, Unavailable
 from presenter.core.frames import Frame
 from presenter.core.protocol import Role
 from presenter.handlers.base import (
     BaseHandler,
     Context,
-    QuietSummary,
+    Guarded,
     log,
 )
 from presenter.outbox import Outbox
 
 
-class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
-    """``WS /decks/<id>/ws``: the live protocol (see docs/protocol.md)."""
+class StrictProtocol(WebSocketProtocol13):
+    """Tornado's RFC 6455 protocol plus two rules it leaves out.
+
+    A client frame that is not masked closes the socket with 1002 (protocol
+    error) and a text frame that is not UTF-8 with 1007; Tornado would accept
+    the first and drop the connection without a code for the second. Both
+    hook into Tornado's private frame reader (``_receive_frame``,
+    ``_read_bytes``, ``_handle_message``); tests/integration/test_tornado_tripwires.py
+    fails if they stop being called.
+    """
+
+    _header_next = False
+
+    async def _receive_frame(self) -> None:
+        self._header_next = True  # the first read of a frame is its 2-byte header
+        await super()._receive_frame()
+
+    async def _read_bytes(self, n: int) -> bytes:
+        data = await super()._read_bytes(n)
+        if self._header_next:
+            self._header_next = False
+            if len(data) == 2 and not data[1] & 0x80:
+                self._fail(1002, "client frames must be masked")
+                raise StreamClosedError()
+        return data
+
+    def _handle_message(self, opcode: int, data: bytes) -> Future[None] | None:
+        if opcode == 0x1 and not self.client_terminated and not self._frame_compressed:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                self._fail(1007, "text frames must be UTF-8")
+                return None
+        return super()._handle_message(opcode, data)
+
+    def _fail(self, code: int, reason: str) -> None:
+        self.close(code, reason)
+        self._abort()
+
+
+class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
+    """``WS /decks/<id>/ws``: the live protocol (see docs/protocol.md).
+
+    A socket that dies at any moment (during the handshake, before
+    :meth:`open`, while a broadcast writes to it) leaves nothing behind: it
+    is registered with the hub only once open on a live stream, and every
+    way out ends in :meth:`on_close`.
+    """
 
     ctx: Context
     deck: str
@@ -35,12 +85,20 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
         self.role = "audience"
         self._outbox: Outbox | None = None
         self._awaiting_pong = False
+        self._peer = ""
 
-    def prepare(self) -> None:
+    def prepare(self) -> Awaitable[None] | None:
+        super().prepare()
         deck_id = self.path_args[0]
         if self.ctx.library.folder(deck_id) is None:
-            self.set_status(404)
-            self.finish({"error": f"No deck named {deck_id!r}", "status": 404})
+            raise tornado.web.HTTPError(404, reason=f"No deck named {deck_id!r}")
+        if self.request.version != "HTTP/1.1":
+            # RFC 6455 needs HTTP/1.1; an HTTP/1.0 connection closes after the 101.
+            raise tornado.web.HTTPError(400, reason="WebSocket needs HTTP/1.1")
+        return None
+
+    def write_error(self, status_code: int, **kwargs: object) -> None:
+        self.finish({"error": self._reason, "status": status_code})
 
     def check_origin(self, origin: str) -> bool:
         allowed = self.ctx.settings.allow_origins
@@ -48,17 +106,31 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
             return True
         return super().check_origin(origin)
 
+    def get_websocket_protocol(self) -> WebSocketProtocol | None:
+        protocol = super().get_websocket_protocol()
+        if not isinstance(protocol, WebSocketProtocol13):
+            return protocol
+        return StrictProtocol(self, False, protocol.params)
+
     def open(self, *args: str, **kwargs: str) -> None:
         self.deck = args[0]
+        try:
+            self._register()
+        except Exception:
+            log.exception("opening a live socket on deck %s failed", self.deck)
+            self.drop()
+
+    def _register(self) -> None:
         connection = self.ws_connection
         stream = getattr(connection, "stream", None)
-        if stream is not None:
-            self._outbox = Outbox(stream, self._too_slow)
+        if stream is None or stream.closed():
+            return  # gone already; on_close follows
+        self._outbox = Outbox(stream, self._too_slow)
+        self._peer = self.request.remote_ip or ""
         if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
             self.role = "presenter"
         self._shed_handshake()
-        if self._outbox is not None:
-            self.push = self._outbox.push  # type: ignore[method-assign]
+        self.push = self._outbox.push  # type: ignore[method-assign]
         self.ctx.hub.add_stream(self, self.ctx.settings.ping_interval)
         self._welcome()
         if self.role == "presenter":
@@ -103,11 +175,12 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
     def heartbeat(self) -> None:
         """Ping the client; one that did not answer the previous ping is dropped.
 
-        The hub calls this about every ``ping_interval`` seconds, so a dead
-        client leaves within two intervals.
+        The hub calls this every ``ping_interval`` seconds, so a client that
+        stops answering is gone within two intervals of its last pong.
         """
         if self._awaiting_pong:
             self.close(1001, "ping timed out")
+            self.drop()  # a dead peer will not finish the closing handshake
             return
         self._awaiting_pong = True
         outbox = self._outbox
@@ -123,6 +196,18 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
             outbox.close()
         super().close(code, reason)
 
+    def drop(self) -> None:
+        """Close the connection at once, without waiting for the client."""
+        outbox = self._outbox
+        if outbox is not None:
+            outbox.close()
+        connection = self.ws_connection
+        stream = getattr(connection, "stream", None)
+        if stream is not None:
+            stream.close()  # Tornado's reader sees it and calls on_close
+        else:
+            self.on_close()
+
     def _too_slow(self) -> None:
         log.info("closing a live socket on deck %s that stopped reading", self.deck)
         self.close(1013, "too slow: reconnect to resync")
@@ -135,17 +220,36 @@ class LiveSocket(QuietSummary, tornado.websocket.WebSocketHandler):
                 raise ProtocolError("bad_message", "binary frames are not accepted; send JSON text")
             await self._handle(protocol.parse_client_message(message))
         except ProtocolError as exc:
-            self.send(protocol.error(exc.code, exc.message))
+            self._reply_error(exc.code, exc.message)
         except Unavailable as exc:
-            self.send(protocol.error("unavailable", str(exc)))
+            self._reply_error("unavailable", str(exc))
         except Exception:
-            # Never let one message drop the socket; the failure is ours, not the client's.
+            # The failure is ours, not the client's: log it once and end this
+            # socket only (its page reconnects), never the others.
             log.exception("live message on deck %s failed", self.deck)
+            self.close(1011, "internal error")
+
+    def _reply_error(self, code: ErrorCode, message: str) -> None:
+        outbox = self._outbox
+        if outbox is not None and outbox.backed_up:
+            # Sending junk faster than it reads our answers: its replies would
+            # pile up in memory.
+            self.close(1008, "sending faster than reading")
+            return
+        self.send(protocol.error(code, message))
 
     async def _handle(self, message: protocol.ClientMessage) -> None:
         if isinstance(message, protocol.AuthMessage):
+            throttle = self.ctx.throttle
+            wait = throttle.retry_after(self._peer)
+            if wait > 0:
+                raise ProtocolError(
+                    "rate_limited", f"too many wrong tokens; try again in {int(wait) + 1} s"
+                )
             if not auth.token_matches(self.ctx.settings.secret, message.token):
+                throttle.failed(self._peer)
                 raise ProtocolError("unauthorized", "wrong presenter token")
+            throttle.succeeded(self._peer)
             self.ctx.hub.promote(self)
             self._welcome()
             self._presenter_extras()
@@ -206,8 +310,10 @@ class EventsHandler(BaseHandler):
         if self._flushing:
             if frame.latest_wins:
                 self._latest = frame.sse
-            else:
+            elif len(self._queued) < MAX_QUEUED_EVENTS:
                 self._queued.append(frame.sse)
+            else:
+                self.drop()  # stuck: it reconnects and gets a fresh welcome
             return
         self.write(frame.sse)
         self._flush()
@@ -238,6 +344,13 @@ class EventsHandler(BaseHandler):
             self.write(b"".join(pending))
             self._flush()
 
+    def drop(self) -> None:
+        """End the stream at once."""
+        self.on_connection_close()
+        close = getattr(self.request.connection, "close", None)
+        if close is not None:
+            close()
+
     def on_connection_close(self) -> None:
         if not self._done.is_set():
             self._done.set()
@@ -256,6 +369,9 @@ _HANDSHAKE_ONLY = (
     "flush",
     "finish",
 )
+
+# Events that cannot be coalesced (reloads) held for an SSE client that does not read.
+MAX_QUEUED_EVENTS = 64
 
 # An empty, unmasked WebSocket ping (RFC 6455: opcode 0x9, FIN set).
 PING_FRAME = b"\x89\x00"

@@ -7,16 +7,16 @@ import os
 from typing import Any
 from urllib.parse import urlencode
 
-import tornado.iostream
 import tornado.web
-import tornado.websocket
 from markupsafe import Markup
 
 from presenter import auth, qr
+from presenter.core import csp
 from presenter.core.decks import Deck
 from presenter.core.errors import DeckError
 from presenter.handlers.base import (
     BaseHandler,
+    PrivateHandler,
     deck_error_json,
     page_config,
 )
@@ -86,6 +86,13 @@ class AudienceHandler(BaseHandler):
         view = "embed" if self.get_query_argument("view", "") == "embed" else "audience"
         config = page_config(deck, self.ctx.live.snapshot(deck_id), view)
         self.set_header("Cache-Control", "no-store")
+        # --allow-origin governs who may embed the audience page; the previews
+        # in the speaker view (?view=embed) are framed by this origin only.
+        allowed = self.ctx.settings.allow_origins if view == "audience" else ()
+        policy = csp.deck_page([deck.code, self.ctx.page_code], csp.frame_ancestors(allowed))
+        self.set_header("Content-Security-Policy", policy)
+        if allowed:
+            self.clear_header("X-Frame-Options")  # it cannot name several origins
         if deck.kind == "markdown":
             self.render_page("deck.html", deck=deck, config=config)
             return
@@ -96,7 +103,7 @@ class AudienceHandler(BaseHandler):
         self.finish(before + head + middle + body + after)
 
 
-class PresenterPageHandler(BaseHandler):
+class PresenterPageHandler(PrivateHandler):
     """A page behind the secret: the speaker view or the phone remote.
 
     ``?token=`` with the secret, ``?login=`` with a one-time ticket (from the
@@ -108,12 +115,15 @@ class PresenterPageHandler(BaseHandler):
 
     template = ""
     view = ""
+    max_body = 8 * 1024  # the login form
 
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
         token = self.get_query_argument("token", None)
         ticket = self.get_query_argument("login", None)
         if token is not None or ticket is not None:
+            if self._throttled(deck):
+                return
             ok = auth.token_matches(self.ctx.settings.secret, token) or (
                 ticket is not None and self.ctx.tickets.redeem(ticket)
             )
@@ -127,7 +137,10 @@ class PresenterPageHandler(BaseHandler):
 
     def post(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
+        self.read_body()
         self.check_xsrf_cookie()
+        if self._throttled(deck):
+            return
         token = self.get_body_argument("token", "")
         self._login(deck, auth.token_matches(self.ctx.settings.secret, token))
 
@@ -147,10 +160,21 @@ class PresenterPageHandler(BaseHandler):
         )
         return config
 
+    def _throttled(self, deck: Deck) -> bool:
+        wait = self.throttled()
+        if wait <= 0:
+            return False
+        self.set_header("Retry-After", str(int(wait) + 1))
+        self._refuse(deck, wrong=False, status=429, wait=int(wait) + 1)
+        return True
+
     def _login(self, deck: Deck, ok: bool) -> None:
+        address = self.request.remote_ip or ""
         if not ok:
+            self.ctx.throttle.failed(address)
             self._refuse(deck, wrong=True)
             return
+        self.ctx.throttle.succeeded(address)
         self.set_signed_cookie(
             auth.COOKIE_NAME, "1", expires_days=30, httponly=True, samesite="Lax", path="/"
         )
@@ -164,14 +188,15 @@ class PresenterPageHandler(BaseHandler):
         query = urlencode([(k, v.decode("utf-8", "replace")) for k, v in rest])
         self.redirect(self.request.path + (f"?{query}" if query else ""), status=303)
 
-    def _refuse(self, deck: Deck, wrong: bool) -> None:
+    def _refuse(self, deck: Deck, wrong: bool, status: int = 403, wait: int = 0) -> None:
         self.set_header("Cache-Control", "no-store")
         self.render_page(
             "login.html",
-            status=403,
+            status=status,
             deck_id=deck.id,
             action=self.request.path,
             wrong=wrong,
+            wait=wait,
             xsrf_form_html=Markup(self.xsrf_form_html()),
         )
 
@@ -209,7 +234,7 @@ class QrHandler(BaseHandler):
         self.finish(qr.svg(self.public_url(f"/decks/{deck_id}/")))
 
 
-class RemoteQrHandler(BaseHandler):
+class RemoteQrHandler(PrivateHandler):
     """``/decks/<id>/remote-qr.svg``: a one-time login link to the remote, presenters only.
 
     Each request issues a new ticket, valid once for ten minutes.

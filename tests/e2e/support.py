@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,6 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.helpers import (
     SECRET,
@@ -74,10 +74,12 @@ RECORDER = """
 })();
 """
 
-# (h, v, f) compared with Reveal.getIndices(); f None means "whatever reveal.js reports".
+# (h, v, f) compared with an expression giving indices; f None means "whatever
+# reveal.js reports". Built as source (Playwright evaluates it over the DevTools
+# protocol) rather than with eval(), which the pages' CSP forbids.
 _INDICES_MATCH = """
-([expr, h, v, f]) => {
-  const i = (0, eval)(expr);
+([h, v, f]) => {
+  const i = (%s);
   return !!i && i.h === h && i.v === v && (f === null || i.f === f);
 }
 """
@@ -205,12 +207,30 @@ class Pages:
         return [f"{o.name}: {e}" for o in self.opened for e in o.errors]
 
 
+def poll_js(page: Page, expression: str, arg: Any = None, timeout: float | None = None) -> bool:
+    """Evaluate ``expression`` (or call it with ``arg``) until it is truthy or time is up.
+
+    Our pages forbid eval() by their Content-Security-Policy, and Playwright's
+    ``wait_for_function`` polls with it; ``page.evaluate`` goes through the
+    DevTools protocol instead. An evaluation cut short by a navigation is retried.
+    """
+    deadline = time.monotonic() + (timeout or TIMEOUT_MS) / 1000
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return True
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        page.wait_for_timeout(20)
+
+
 def wait_js(page: Page, expression: str, arg: Any = None, timeout: float | None = None) -> None:
     """Wait (bounded) until ``expression`` is truthy in ``page``; fail with its source."""
-    try:
-        page.wait_for_function(expression, arg=arg, timeout=timeout or TIMEOUT_MS)
-    except PlaywrightTimeout:
-        raise AssertionError(f"timed out waiting for: {expression} (arg={arg!r})") from None
+    if not poll_js(page, expression, arg, timeout):
+        raise AssertionError(f"timed out waiting for: {expression} (arg={arg!r})")
 
 
 def wait_status(page: Page, status: str, timeout: float | None = None) -> None:
@@ -243,9 +263,7 @@ def wait_indices(
     timeout: float | None = None,
 ) -> None:
     """Wait until ``expr`` (a getIndices() call) gives h, v and (unless None) f."""
-    try:
-        page.wait_for_function(_INDICES_MATCH, arg=[expr, h, v, f], timeout=timeout or TIMEOUT_MS)
-    except PlaywrightTimeout:
+    if not poll_js(page, _INDICES_MATCH % expr, [h, v, f], timeout):
         actual = page.evaluate(
             f"(() => {{ try {{ return {expr}; }} catch (e) {{ return String(e); }} }})()"
         )

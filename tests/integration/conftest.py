@@ -49,8 +49,7 @@ async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServ
         except BaseException:
             sock.close()
             raise
-        http = tornado.httpserver.HTTPServer(server.app)
-        http.add_sockets([sock])
+        http = server.serve([sock])
         live = LiveServer(server, port, settings)
         started.append((http, live))
         server.start()

@@ -151,7 +151,7 @@ def test_default_state_dir_is_inside_path(deck_root: Path) -> None:
 
 
 def test_secret_from_environment(deck_root: Path, tmp_path: Path) -> None:
-    token = "env-token-7f3a"
+    token = "env-token-7f3a-long-enough"
     with spawned(
         deck_root, "--state-dir", str(tmp_path / "state"), env={"PRESENTER_SECRET": token}
     ) as server:
@@ -171,11 +171,11 @@ def test_secret_flag_wins_over_environment(deck_root: Path, tmp_path: Path) -> N
         "--state-dir",
         str(tmp_path / "state"),
         "--secret",
-        "flag-token-1",
-        env={"PRESENTER_SECRET": "env-token-2"},
+        "flag-token-1-long-enough",
+        env={"PRESENTER_SECRET": "env-token-2-long-enough"},
     ) as server:
-        assert post_state(server, state(indexh=1), token="flag-token-1").status == 200
-        assert post_state(server, state(indexh=2), token="env-token-2").status == 401
+        assert post_state(server, state(indexh=1), token="flag-token-1-long-enough").status == 200
+        assert post_state(server, state(indexh=2), token="env-token-2-long-enough").status == 401
 
 
 def banner_token(output: str) -> str:

@@ -18,6 +18,7 @@ class FakeConnection:
     role: Role = "audience"
     frames: list[str] = field(default_factory=list)
     pushed: list[Frame] = field(default_factory=list)
+    dropped: bool = False
 
     def send(self, frame: str) -> None:
         self.frames.append(frame)
@@ -25,6 +26,9 @@ class FakeConnection:
     def push(self, frame: Frame) -> None:
         self.pushed.append(frame)
         self.frames.append(frame.text)
+
+    def drop(self) -> None:
+        self.dropped = True
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         """The decoded frames of one ``type``."""

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from presenter.broker import LocalBroker
+from presenter.core.errors import Unavailable
 from presenter.core.session import Snapshot
 from presenter.core.state import SlideState
 from presenter.hub import Hub
@@ -16,8 +17,8 @@ from tests.unit.fakes import FakeConnection
 
 
 class FailingStore(MemoryStore):
-    def save(self, snapshot: Snapshot) -> None:
-        raise OSError("disk full")
+    async def save(self, snapshot: Snapshot) -> None:
+        raise Unavailable("the state database cannot be written (disk full)")
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ async def test_nothing_is_broadcast_when_the_store_fails(hub: Hub) -> None:
     conn = FakeConnection("talk")
     hub.add(conn)
     before = live.snapshot("talk")
-    with pytest.raises(OSError):
+    with pytest.raises(Unavailable):
         await live.set_state("talk", SlideState(indexh=1))
     assert conn.frames == []
     assert live.snapshot("talk") == before == Snapshot("talk")

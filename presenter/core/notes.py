@@ -1,0 +1,218 @@
+"""Speaker notes in every notation reveal.js knows, and how to take them out.
+
+Notes reach a reveal.js page in four ways: ``<aside class="notes">``, a
+``data-notes`` attribute (also set through ``<!-- .slide: data-notes=... -->``),
+a notes separator line in Markdown (``Note:``, or the deck's
+``data-separator-notes`` / ``notesSeparator``), and Markdown files loaded with
+``data-markdown="file.md"``. Everything here works on text or on an
+:mod:`~presenter.core.htmltree` tree; nothing reads files.
+
+For Markdown that reveal.js's own markdown plugin renders in the browser (the
+``<section data-markdown>`` of an HTML deck), :func:`cut_plugin_notes` splits
+the text into slides exactly as the plugin does and cuts each slide's notes,
+so the plugin, run on what is left, builds the same slides without them. One
+deliberate difference: the plugin shows a slide whole when it holds two notes
+separators; we cut from the first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from presenter.core import htmltree
+
+# reveal-md and our slides.md: a line starting with "Note:" or "Notes:".
+NOTES_MARKER = re.compile(r"^[ \t]*notes?:", re.IGNORECASE | re.MULTILINE)
+
+# reveal.js markdown plugin defaults (plugin/markdown/plugin.js). The notes
+# pattern really is "^s*notes?:" there (the backslash was lost in a string).
+PLUGIN_SEPARATOR = r"\r?\n---\r?\n"
+PLUGIN_NOTES = r"^s*notes?:"
+
+_ASIDE_NOTES = re.compile(
+    r"<aside\b(?=[^>]*\bclass\s*=\s*(?:\"[^\"]*\bnotes\b[^\"]*\"|'[^']*\bnotes\b[^']*'|notes\b))"
+    r"[^>]*>(?P<body>.*?)</aside\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_DATA_NOTES = re.compile(
+    r"\s+data-notes\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'>]+))",
+    re.IGNORECASE,
+)
+# Any line of dashes: what ends a note in a Markdown file whose separators we do not know.
+_ANY_DASH_LINE = re.compile(r"^[ \t]*-{2,}[ \t]*\r?$", re.MULTILINE)
+
+
+def strip_html_notes(root: htmltree.Element) -> list[str]:
+    """Remove ``<aside class="notes">`` and ``data-notes`` below ``root``; return their HTML."""
+    found: list[str] = []
+    for element in list(root.iter()):
+        if element.tag == "aside" and "notes" in element.classes and element.parent is not None:
+            found.append(element.inner_html())
+            element.remove()
+            continue
+        notes = element.get("data-notes")
+        if notes is not None:
+            found.append(escape(notes))
+            element.remove_attr("data-notes")
+    return found
+
+
+def strip_text_notes(text: str) -> tuple[str, list[str]]:
+    """Remove notes written as HTML inside Markdown text, whatever surrounds them.
+
+    Takes out ``<aside class="notes">...</aside>`` and every ``data-notes``
+    attribute (in tags and in ``<!-- .slide: -->`` comments alike).
+
+    Returns:
+        The text without them, and the notes found (HTML).
+    """
+    found: list[str] = []
+
+    def aside(match: re.Match[str]) -> str:
+        found.append(match.group("body").strip())
+        return ""
+
+    def attribute(match: re.Match[str]) -> str:
+        value = match.group("dq") or match.group("sq") or match.group("bare") or ""
+        found.append(escape(value))
+        return ""
+
+    text = _ASIDE_NOTES.sub(aside, text)
+    text = _DATA_NOTES.sub(attribute, text)
+    return text, found
+
+
+@dataclass(frozen=True)
+class PluginSeparators:
+    """The separators reveal.js's markdown plugin uses for one ``<section data-markdown>``.
+
+    Each is a JavaScript regular expression source; ``None`` means the
+    plugin's default (``vertical``: no vertical slides).
+    """
+
+    separator: str | None = None
+    vertical: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class PluginSlide:
+    """One slide the markdown plugin will make: its Markdown and its notes (Markdown)."""
+
+    markdown: str
+    notes: str | None
+
+
+def _js_regex(source: str, flags: int) -> re.Pattern[str] | None:
+    # JavaScript and Python agree on the regular expressions decks use for
+    # separators; one Python cannot compile is treated as absent.
+    try:
+        return re.compile(source, flags)
+    except re.error:
+        return None
+
+
+def plugin_slides(text: str, separators: PluginSeparators) -> list[list[str]]:
+    """Split Markdown into slides as reveal.js's markdown plugin does.
+
+    Returns:
+        One list per horizontal slide: a single string for a plain slide, or
+        the vertical slides of a stack (a stack is a list of several, or of
+        one when a vertical separator opens it).
+    """
+    return [[text[a:b] for a, b in group] for group in _plugin_spans(text, separators)]
+
+
+def _plugin_spans(text: str, separators: PluginSeparators) -> list[list[tuple[int, int]]]:
+    # The plugin's slidify(): one regular expression for both separators; a
+    # match of the horizontal one alone ends a horizontal slide.
+    separator = separators.separator or PLUGIN_SEPARATOR
+    combined = separator + (f"|{separators.vertical}" if separators.vertical else "")
+    splitter = _js_regex(combined, re.MULTILINE)
+    horizontal = _js_regex(separator, 0)
+    if splitter is None or horizontal is None:
+        return [[(0, len(text))]]
+    groups: list[list[tuple[int, int]]] = []
+    stack: list[tuple[int, int]] = []  # the stack being filled
+    start = 0
+    was_horizontal = True
+    for match in splitter.finditer(text):
+        if match.end() == match.start():
+            continue
+        is_horizontal = horizontal.search(match.group(0)) is not None
+        if not is_horizontal and was_horizontal:
+            stack = []
+            groups.append(stack)
+        if is_horizontal and was_horizontal:
+            groups.append([(start, match.start())])
+        else:
+            stack.append((start, match.start()))
+        start = match.end()
+        was_horizontal = is_horizontal
+    if was_horizontal:
+        groups.append([(start, len(text))])
+    else:
+        stack.append((start, len(text)))
+    return groups
+
+
+def cut_plugin_notes(
+    text: str, separators: PluginSeparators
+) -> tuple[str, list[list[PluginSlide]]]:
+    """Take the notes out of Markdown meant for reveal.js's markdown plugin.
+
+    Each slide loses everything from its first notes separator to its end,
+    and every ``<aside class="notes">`` / ``data-notes``; the separators
+    between slides stay where they were.
+
+    Returns:
+        The text for the audience, and the slides (grouped as
+        :func:`plugin_slides` groups them) with their notes.
+    """
+    flags = re.MULTILINE | re.IGNORECASE
+    notes_pattern = _js_regex(separators.notes or PLUGIN_NOTES, flags) or _js_regex(
+        PLUGIN_NOTES, flags
+    )
+    assert notes_pattern is not None
+    slides: list[list[PluginSlide]] = []
+    out: list[str] = []
+    position = 0
+    for group in _plugin_spans(text, separators):
+        made: list[PluginSlide] = []
+        for start, end in group:
+            kept, found = strip_text_notes(text[start:end])
+            marker = notes_pattern.search(kept)
+            notes_md = None
+            if marker is not None and marker.end() > marker.start():
+                notes_md = kept[marker.end() :].strip()
+                kept = kept[: marker.start()]
+            parts = [part for part in [notes_md, *found] if part]
+            made.append(PluginSlide(kept, "\n\n".join(parts) if parts else None))
+            out.append(text[position:start])
+            out.append(kept)
+            position = end
+        slides.append(made)
+    out.append(text[position:])
+    return "".join(out), slides
+
+
+def strip_markdown_file(text: str) -> str:
+    """Remove notes from a Markdown file no deck section describes.
+
+    Without knowing the separators, a ``Note:`` line starts a note that runs
+    to the next line of dashes or the end of the file; asides and
+    ``data-notes`` go too. Stricter than any deck would be, never looser.
+    """
+    text, _ = strip_text_notes(text)
+    out: list[str] = []
+    position = 0
+    for marker in NOTES_MARKER.finditer(text):
+        if marker.start() < position:
+            continue
+        end = _ANY_DASH_LINE.search(text, marker.end())
+        out.append(text[position : marker.start()])
+        position = end.start() if end is not None else len(text)
+    out.append(text[position:])
+    return "".join(out)
