@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # tests/js: node's own test runner for the pure front-end modules in static/.
-.PHONY: install demo test test-unit test-integration test-e2e lint chromium redis clean
+.PHONY: install demo test test-unit test-integration test-e2e fuzz lint chromium redis clean
 
 install: $(REVEAL) $(INSTALLED)
 
@@ -46,7 +46,11 @@ test: install chromium redis
 	node --test tests/js/
 	$(PYTEST) tests/unit tests/integration
 	$(PYTEST) tests/e2e
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory fuzz lint
+
+# The protocol parser and state validation under many more random inputs.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q tests/unit/test_protocol_fuzz.py
 
 test-unit: install
 	node --test tests/js/
@@ -68,4 +72,4 @@ bench: install
 	$(BIN)/python -m bench.fanout --clients 10000 --broadcasts 20
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,8 +157,11 @@ def start_server(
     port: int | None = None,
     env: dict[str, str] | None = None,
     secret: str | None = SECRET,
+    open_files: int | None = None,
 ) -> ServerProcess:
     """Start ``python -m presenter serve PATH`` and wait for ``/healthz``.
+
+    ``open_files`` sets the process's open-file limit (soft and hard).
 
     The server listens on ``--port 0`` (a port the kernel picks) unless
     ``port`` is given, and the port is read from its banner. ``--secret
@@ -181,6 +185,7 @@ def start_server(
             text=True,
             cwd=ROOT,
             env=environ,
+            preexec_fn=None if open_files is None else _limit_open_files(open_files),
         )
     server = ServerProcess(process, port or 0, log_path)
     deadline = time.monotonic() + 20 * TIMEOUT_FACTOR
@@ -204,6 +209,13 @@ def start_server(
         time.sleep(0.05)
     server.stop(kill=True)
     raise RuntimeError(f"presenter serve did not answer /healthz:\n{server.output()}")
+
+
+def _limit_open_files(count: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+    return limit
 
 
 # The first URL of the banner ("  http://127.0.0.1:43121/") carries the port.

@@ -25,7 +25,12 @@ from urllib.parse import unquote, urlsplit
 
 from presenter.core import htmltree
 from presenter.core.markdown import render_fragment
-from presenter.core.notes import PluginSeparators, cut_plugin_notes, strip_html_notes
+from presenter.core.notes import (
+    PluginSeparators,
+    cut_plugin_notes,
+    strip_html_notes,
+    strip_text_notes,
+)
 
 HEAD_MARK = "\x00presenter-head\x00"
 BODY_MARK = "\x00presenter-body\x00"
@@ -33,8 +38,8 @@ BODY_MARK = "\x00presenter-body\x00"
 # `markdown: { separator: '...', notesSeparator: "..." }` in an inline script:
 # the plugin's fallback when a section has no data-separator* attribute.
 _CONFIG_KEY = re.compile(
-    r"\b(?P<key>separator|verticalSeparator|notesSeparator)\s*:\s*"
-    r"(?P<q>['\"])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)",
+    r"(?<![\w$])(?P<kq>['\"`]?)(?P<key>separator|verticalSeparator|notesSeparator)(?P=kq)\s*:\s*"
+    r"(?P<q>['\"`])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)",
     re.DOTALL,
 )
 _JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
@@ -144,7 +149,11 @@ def _template_of(section: htmltree.Element) -> tuple[htmltree.Element, str]:
         # Markdown typed into the section: the plugin reads its text content.
         return section, html.unescape(section.text_content())
     raw = holder.inner_html()
-    return holder, raw if holder.tag == "script" else html.unescape(raw)
+    if holder.tag == "script":
+        return holder, raw
+    if holder.tag == "textarea" and raw.startswith(("\r\n", "\n")):
+        raw = raw[2:] if raw.startswith("\r") else raw[1:]  # browsers drop it
+    return holder, html.unescape(raw)
 
 
 def _replace_text(holder: htmltree.Element, text: str) -> None:
@@ -189,12 +198,16 @@ class _Renderer:
             self.served[path] = cut_plugin_notes(self.served.get(path, kept), separators)[0]
         else:
             holder, text = _template_of(section)
+            hidden: list[str] = []
             if holder is section:
                 extra.extend(strip_html_notes(section))
+                # Comments are not text, so the plugin never shows them, but the
+                # page's source would still carry notes written in them.
+                _, hidden = strip_text_notes(section.inner_html())
                 holder, text = _template_of(section)
             dedented = _dedent(text)
             kept, groups = cut_plugin_notes(dedented, separators)
-            if kept != dedented:
+            if kept != dedented or hidden:
                 _replace_text(holder, kept)
         made: list[list[tuple[str, list[str]]]] = []
         for group in groups:
@@ -252,11 +265,14 @@ def strip_html_notes_shallow(section: htmltree.Element) -> list[str]:
 
 
 def _own_elements(section: htmltree.Element) -> list[htmltree.Element]:
+    # A template's content is text, whatever it looks like: its notes are the
+    # plugin's to place (see cut_plugin_notes).
     found: list[htmltree.Element] = []
     for child in section.children:
         if isinstance(child, htmltree.Element) and child.tag != "section":
             found.append(child)
-            found.extend(e for e in _own_elements(child))
+            if child.tag not in ("script", "textarea") and not child.has("data-template"):
+                found.extend(_own_elements(child))
     return found
 
 

@@ -65,6 +65,7 @@ _CLOSES_P = frozenset(
         "ul",
     ]
 )
+_RAW_TEXT = frozenset(["textarea"])
 _SELF_NESTING_NOT_ALLOWED = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "option": {"select"}}
 
 
@@ -229,6 +230,10 @@ class _Builder(HTMLParser):
         self._append(element)
         if tag not in VOID:
             self.stack.append(element)
+        if tag in _RAW_TEXT and self.cdata_elem is None:
+            # Browsers read a textarea's content as text up to </textarea>,
+            # never as tags (reveal.js keeps Markdown templates there).
+            self.set_cdata_mode(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._close_implied(tag)

@@ -106,12 +106,44 @@ class PluginSlide:
 
 
 def _js_regex(source: str, flags: int) -> re.Pattern[str] | None:
-    # JavaScript and Python agree on the regular expressions decks use for
-    # separators; one Python cannot compile is treated as absent.
+    """Compile a JavaScript regular expression source the way JavaScript reads it.
+
+    The two agree on what decks use for separators, but for ``^`` and ``$``
+    in multiline mode: JavaScript also breaks lines at ``\r``, U+2028 and
+    U+2029. A source Python cannot compile is treated as absent.
+    """
+    if flags & re.MULTILINE:
+        source = _js_anchors(source)
     try:
         return re.compile(source, flags)
     except re.error:
         return None
+
+
+def _js_anchors(source: str) -> str:
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "^":
+            out.append("(?:^|(?<=[\r\u2028\u2029]))")
+        elif char == "$":
+            out.append("(?:$|(?=[\r\u2028\u2029]))")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def plugin_slides(text: str, separators: PluginSeparators) -> list[list[str]]:

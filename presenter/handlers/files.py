@@ -28,10 +28,16 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
     """
 
     ctx: Context
+    _generated = False  # the body is ours (Markdown without notes), not the file's
 
     def initialize(self, ctx: Context) -> None:  # type: ignore[override]
         self.ctx = ctx
         super().initialize(path=str(ctx.assets.reveal))
+
+    def compute_etag(self) -> str | None:
+        if self._generated:
+            return tornado.web.RequestHandler.compute_etag(self)  # a hash of what is sent
+        return super().compute_etag()
 
     async def get(self, deck_id: str, path: str, include_body: bool = True) -> None:  # type: ignore[override]
         folder = self.ctx.library.folder(deck_id)
@@ -65,6 +71,7 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
         assert folder is not None
         relative = path.relative_to(folder.resolve()).as_posix()
         served = deck.served_markdown(relative, text) if deck else strip_markdown_file(text)
+        self._generated = True
         self.set_header("Content-Type", "text/markdown; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")
         self.finish(served if include_body else None)

@@ -82,9 +82,12 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
 
     def initialize(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.deck = ""  # set by open(); a socket closed before it never had one
         self.role = "audience"
         self._outbox: Outbox | None = None
+        self._stream: tornado.iostream.IOStream | None = None
         self._awaiting_pong = False
+        self._closing = False
         self._peer = ""
 
     def prepare(self) -> Awaitable[None] | None:
@@ -125,6 +128,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         stream = getattr(connection, "stream", None)
         if stream is None or stream.closed():
             return  # gone already; on_close follows
+        self._stream = stream
         self._outbox = Outbox(stream, self._too_slow)
         self._peer = self.request.remote_ip or ""
         if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
@@ -191,6 +195,9 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._awaiting_pong = False
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if self._closing:
+            return
+        self._closing = True
         outbox = self._outbox
         if outbox is not None:
             outbox.close()
@@ -201,8 +208,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         outbox = self._outbox
         if outbox is not None:
             outbox.close()
-        connection = self.ws_connection
-        stream = getattr(connection, "stream", None)
+        stream = self._stream
         if stream is not None:
             stream.close()  # Tornado's reader sees it and calls on_close
         else:
@@ -260,6 +266,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
 
     def on_close(self) -> None:
         self._outbox = None
+        self._stream = None
         self.__dict__.pop("push", None)
         self.ctx.hub.remove_stream(self)
 

@@ -27,6 +27,7 @@ class RawWebSocket:
     sock: socket.socket
     reader: WsReader = field(default_factory=WsReader)
     closed_by_peer: bool = False
+    read_upto: int = 0  # frames before this index were looked at by read_message()
 
     @classmethod
     def connect(
@@ -117,12 +118,11 @@ class RawWebSocket:
         return len(self.reader.frames) - before
 
     def read_message(self, timeout: float = TIMEOUT) -> dict[str, Any]:
-        """Block until the next text frame arrives."""
-        seen = len(self.reader.frames)
+        """The next text frame not returned yet (the welcome may have come with the 101)."""
         deadline = time.monotonic() + timeout
         while True:
-            for frame in self.reader.frames[seen:]:
-                seen += 1
+            for frame in self.reader.frames[self.read_upto :]:
+                self.read_upto += 1
                 if frame.opcode == 1:
                     value: dict[str, Any] = json.loads(frame.payload)
                     return value

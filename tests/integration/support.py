@@ -261,3 +261,17 @@ async def presenter_and_audience(
         await recv(audience)
         await authenticate(presenter)
         yield presenter, audience
+
+
+def assert_one_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """The single ``error:`` line of a failed CLI run (no traceback), holding each needle."""
+    assert result.returncode != 0, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:"), lines[0]
+    assert len(lines[0]) > len("error: ") + 10
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,7 @@ import pytest
 import presenter
 from tests.helpers import SECRET, write_decks
 
-from .support import run_cli
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The single ``error:`` line of a failed run."""
-    assert result.returncode != 0, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    assert "Traceback" not in result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error:"), lines[0]
-    assert len(lines[0]) > len("error: ") + 10
-    return lines[0]
+from .support import assert_one_error, run_cli
 
 
 def test_version() -> None:
@@ -42,7 +29,7 @@ def test_help_lists_serve() -> None:
 
 def test_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder"
-    line = assert_one_error_line(run_cli("serve", str(missing), "--port", "0"))
+    line = assert_one_error(run_cli("serve", str(missing), "--port", "0"))
     assert "no-such-folder" in line
     assert not missing.exists()
 
@@ -51,7 +38,7 @@ def test_path_without_a_deck(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("not a deck", encoding="utf-8")
-    line = assert_one_error_line(run_cli("serve", str(empty), "--port", "0"))
+    line = assert_one_error(run_cli("serve", str(empty), "--port", "0"))
     assert "empty" in line
     assert "deck" in line.lower()
 
@@ -59,7 +46,7 @@ def test_path_without_a_deck(tmp_path: Path) -> None:
 def test_path_is_a_file(tmp_path: Path) -> None:
     file = tmp_path / "slides.txt"
     file.write_text("x", encoding="utf-8")
-    assert_one_error_line(run_cli("serve", str(file), "--port", "0"))
+    assert_one_error(run_cli("serve", str(file), "--port", "0"))
 
 
 def test_port_in_use(tmp_path: Path) -> None:
@@ -78,7 +65,7 @@ def test_port_in_use(tmp_path: Path) -> None:
             "--state-dir",
             str(tmp_path / "state"),
         )
-    line = assert_one_error_line(result)
+    line = assert_one_error(result)
     assert str(port) in line
     assert SECRET not in result.stdout + result.stderr
 
@@ -90,10 +77,10 @@ def test_state_dir_not_writable(tmp_path: Path) -> None:
     result = run_cli(
         "serve", str(decks), "--port", "0", "--state-dir", str(blocker / "sub"), "--secret", SECRET
     )
-    line = assert_one_error_line(result)
+    line = assert_one_error(result)
     assert "a-file" in line
     # Without --secret the secret would be created in the state dir: same clear error.
-    line = assert_one_error_line(
+    line = assert_one_error(
         run_cli("serve", str(decks), "--port", "0", "--state-dir", str(blocker / "sub"))
     )
     assert "a-file" in line
@@ -113,7 +100,7 @@ def test_broken_front_matter_names_the_line(
     deck = tmp_path / "talk"
     deck.mkdir()
     (deck / "slides.md").write_text(source, encoding="utf-8")
-    line = assert_one_error_line(run_cli("serve", str(deck), "--port", "0", "--secret", SECRET))
+    line = assert_one_error(run_cli("serve", str(deck), "--port", "0", "--secret", SECRET))
     assert "slides.md" in line
     found = re.search(r"slides\.md:(\d+)|line (\d+)", line)
     assert found, f"no line number in {line!r}"
@@ -126,7 +113,7 @@ def test_front_matter_with_a_wrong_value_names_the_line(tmp_path: Path) -> None:
     deck = tmp_path / "talk"
     deck.mkdir()
     (deck / "slides.md").write_text("---\ntitle: ok\nrevealOptions: 5\n---\n# x\n", "utf-8")
-    line = assert_one_error_line(run_cli("serve", str(deck), "--port", "0", "--secret", SECRET))
+    line = assert_one_error(run_cli("serve", str(deck), "--port", "0", "--secret", SECRET))
     assert "revealOptions" in line
     found = re.search(r"slides\.md:(\d+)|line (\d+)", line)
     assert found, f"no line number in {line!r}"
@@ -137,7 +124,7 @@ def test_broken_deck_among_good_ones_is_reported(tmp_path: Path) -> None:
     decks = write_decks(tmp_path / "decks")
     (decks / "broken").mkdir()
     (decks / "broken" / "slides.md").write_text("---\ntitle: [x\n---\n# x\n", encoding="utf-8")
-    line = assert_one_error_line(run_cli("serve", str(decks), "--port", "0", "--secret", SECRET))
+    line = assert_one_error(run_cli("serve", str(decks), "--port", "0", "--secret", SECRET))
     assert "broken" in line
 
 

@@ -18,24 +18,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from tests.helpers import SECRET, TIMEOUT_FACTOR, ServerProcess, free_port, start_server
 from tests.redis_support import RedisServer
 
-from .support import TIMEOUT, post_state, recv, recv_match, run_cli, state
+from .support import TIMEOUT, assert_one_error, post_state, recv, recv_match, run_cli, state
 
 WORKERS = 3
-
-
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("error:")]
-
-
-def assert_one_error(result: object, *needles: str) -> str:
-    stderr: str = result.stderr  # type: ignore[attr-defined]
-    assert result.returncode != 0, result  # type: ignore[attr-defined]
-    assert "Traceback" not in stderr, stderr
-    lines = error_lines(stderr)
-    assert len(lines) == 1, stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def test_workers_without_a_broker_is_refused(deck_root: Path) -> None:
