@@ -14,9 +14,10 @@ import tornado.web
 
 from presenter import auth, listener
 from presenter.assets import Assets, find_assets
-from presenter.broker import Broker, LocalBroker
+from presenter.backend import Backend
+from presenter.backend.local import LocalBackend, SqliteStore
+from presenter.backend.redis import RedisBackend
 from presenter.core import csp, hosts
-from presenter.core.decks import DeckLibrary
 from presenter.core.errors import DeckError
 from presenter.core.protocol import MAX_MESSAGE_BYTES
 from presenter.core.throttle import LoginThrottle
@@ -43,16 +44,16 @@ from presenter.handlers import (
     StaticHandler,
 )
 from presenter.hub import Hub
-from presenter.live import Live
-from presenter.pages import make_environment
-from presenter.redis_broker import RedisBroker
+from presenter.library import DeckLibrary
+from presenter.livestate import LiveState
 from presenter.settings import Settings
-from presenter.store import MemoryStore, SqliteStore, StateStore
+from presenter.templating import make_environment
 from presenter.watcher import DeckWatcher
 
 access_log = logging.getLogger("presenter.access")
 
 DECK = r"/decks/([A-Za-z0-9][A-Za-z0-9._-]*)"
+DATABASE = "state.sqlite3"  # in the state dir
 TICKET_TTL = 600.0  # seconds a one-time remote login link stays valid
 
 
@@ -79,30 +80,21 @@ class Server:
 
     app: tornado.web.Application
     context: Context
-    store: StateStore
     watcher: DeckWatcher | None = None
 
-    def start(self) -> None:
-        """Start background work (the deck watcher); call from the running loop."""
+    async def start(self) -> None:
+        """Connect the live state's backend, read every deck's state, start
+        watching deck files; call from the running loop before serving."""
+        await self.context.live.start(self.context.library.ids())
         if self.watcher is not None:
             self.watcher.start()
 
-    async def start_async(self) -> None:
-        """:meth:`start`, plus connecting to the shared state when there is a broker."""
-        self.start()
-        await self.context.live.start(self.context.library.ids())
-
     async def stop(self) -> None:
-        """Stop background work, then :meth:`close`."""
+        """Stop watching, stop timers, disconnect the backend."""
         if self.watcher is not None:
             await self.watcher.stop()
-        await self.context.live.stop()
-        self.close()
-
-    def close(self) -> None:
-        """Stop timers and close the store."""
         self.context.hub.close()
-        self.store.close()
+        await self.context.live.stop()
 
     def serve(self, sockets: Iterable[socket.socket]) -> tornado.httpserver.HTTPServer:
         """Answer HTTP on ``sockets`` (bound, listening) with the limits of
@@ -112,36 +104,40 @@ class Server:
         return http
 
 
+def make_backend(settings: Settings) -> Backend:
+    """Redis when ``settings.broker`` names one, else SQLite in the state dir.
+
+    Raises:
+        sqlite3.Error: the SQLite file cannot be opened.
+    """
+    if settings.broker:
+        return RedisBackend(settings.broker)
+    return LocalBackend(SqliteStore(settings.state_dir / DATABASE))
+
+
 def make_app(
     settings: Settings,
     *,
-    store: StateStore | None = None,
-    broker: Broker | None = None,
+    backend: Backend | None = None,
     assets: Assets | None = None,
     library: DeckLibrary | None = None,
 ) -> Server:
-    """Build the application for ``settings``.
+    """Build the application for ``settings``; :meth:`Server.start` it before serving.
 
     Args:
         settings: what to serve and how.
-        store: where snapshots persist; defaults to SQLite in ``settings.state_dir``
-            (in memory when ``settings.broker`` names Redis, which holds them).
-        broker: fan-out between processes; defaults to in-process.
+        backend: where live state is stored and shared; :func:`make_backend` by default.
         assets: template/static/reveal.js folders; defaults to :func:`find_assets`.
         library: the decks, already loaded (the CLI checks them before it starts);
             by default one is built from ``settings`` and every deck loaded once,
             so a deck that breaks later keeps serving this version.
 
     Raises:
-        sqlite3.Error: the default store cannot be opened.
+        sqlite3.Error: the default backend's database cannot be opened.
     """
     assets = assets or find_assets()
-    shared = RedisBroker(settings.broker) if settings.broker else None
-    if store is None:
-        # With a broker, Redis holds the state; SQLite would be a second truth.
-        store = MemoryStore() if shared else SqliteStore(settings.state_dir / "state.sqlite3")
     hub = Hub(presence_interval=settings.presence_interval)
-    live = Live(store, broker or LocalBroker(), hub, shared)
+    live = LiveState(backend or make_backend(settings), hub)
     if library is None:
         library = DeckLibrary(settings.decks, root=settings.root)
         for deck_id in library.ids():
@@ -161,13 +157,35 @@ def make_app(
         ),
         page_code=csp.scan((assets.templates / "inject_head.html").read_text(encoding="utf-8")),
     )
+    app = tornado.web.Application(
+        _routes(ctx),
+        cookie_secret=auth.cookie_secret(settings.secret),
+        log_function=log_request,
+        websocket_max_message_size=MAX_MESSAGE_BYTES,
+        # Pings come from the hub's keep-alive (one timer for all sockets), not
+        # from a Tornado task per socket.
+        websocket_ping_interval=None,
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"ctx": ctx},
+    )
+    watcher = None
+    if settings.watch:
+        paths = [settings.root] if settings.root is not None else list(settings.decks.values())
+        watcher = DeckWatcher(library, hub, paths, ignore=[settings.state_dir], on_added=live.track)
+    return Server(app, ctx, watcher)
+
+
+Route = tuple[str, type[tornado.web.RequestHandler], dict[str, object]]
+
+
+def _routes(ctx: Context) -> list[Route]:
     deps: dict[str, object] = {"ctx": ctx}
-    routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, object]]] = [
+    return [
         (r"/", IndexHandler, deps),
         (r"/healthz", HealthHandler, deps),
         (r"/favicon\.ico", NoIconHandler, deps),
-        (r"/static/(.*)", StaticHandler, {"path": str(assets.static)}),
-        (r"/reveal/(.*)", RevealHandler, {"path": str(assets.reveal)}),
+        (r"/static/(.*)", StaticHandler, {"path": str(ctx.assets.static)}),
+        (r"/reveal/(.*)", RevealHandler, {"path": str(ctx.assets.reveal)}),
         (DECK, SlashHandler, deps),
         (DECK + r"/", AudienceHandler, deps),
         (DECK + r"/presenter", PresenterHandler, deps),
@@ -182,22 +200,6 @@ def make_app(
         (DECK + r"/events", EventsHandler, deps),
         (DECK + r"/(.+)", DeckFileHandler, deps),
     ]
-    app = tornado.web.Application(
-        routes,
-        cookie_secret=auth.cookie_secret(settings.secret),
-        log_function=log_request,
-        websocket_max_message_size=MAX_MESSAGE_BYTES,
-        # Pings come from the hub's keep-alive (one timer for all sockets), not
-        # from a Tornado task per socket.
-        websocket_ping_interval=None,
-        default_handler_class=NotFoundHandler,
-        default_handler_args=deps,
-    )
-    watcher = None
-    if settings.watch:
-        paths = [settings.root] if settings.root is not None else list(settings.decks.values())
-        watcher = DeckWatcher(library, hub, paths, ignore=[settings.state_dir])
-    return Server(app, ctx, store, watcher)
 
 
 def _machine_names() -> list[str]:

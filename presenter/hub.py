@@ -23,7 +23,7 @@ class Connection(Protocol):
     deck: str
     role: Role
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: Frame) -> None:
         """Send one message to this client; never raises for a closed socket."""
 
     def push(self, frame: Frame) -> None:
@@ -115,20 +115,16 @@ class Hub:
             self._snapshots[deck] = snapshot
         return snapshot
 
-    def broadcast(self, deck: str, frame: Frame | str) -> None:
+    def broadcast(self, deck: str, frame: Frame) -> None:
         """Send ``frame`` to every connection of ``deck``; never raises."""
-        if isinstance(frame, str):
-            frame = Frame.parse(frame)
         for conn in self.connections(deck):
             try:
                 conn.push(frame)
             except Exception:
                 self.failed(conn)
 
-    def broadcast_presenters(self, deck: str, frame: Frame | str) -> None:
+    def broadcast_presenters(self, deck: str, frame: Frame) -> None:
         """Send ``frame`` to the presenter connections of ``deck``; never raises."""
-        if isinstance(frame, str):
-            frame = Frame.parse(frame)
         for conn in self.connections(deck):
             if conn.role == "presenter":
                 try:

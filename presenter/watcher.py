@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 
 import watchfiles
 
 from presenter.core import protocol
-from presenter.core.decks import DeckLibrary
 from presenter.core.errors import DeckError
 from presenter.hub import Hub
+from presenter.library import DeckLibrary
 
 log = logging.getLogger("presenter.watch")
 
@@ -24,7 +24,8 @@ class DeckWatcher:
     A broken edit keeps the last good version on the audience's screens and
     sends ``deck_status`` with the error to the deck's presenters; the fix
     sends ``reload`` and a good ``deck_status``. With a folder of decks, deck
-    folders added or removed are picked up too.
+    folders added or removed are picked up too, and ``on_added`` is given each
+    new deck id (to read its live state).
     """
 
     def __init__(
@@ -33,9 +34,12 @@ class DeckWatcher:
         hub: Hub,
         paths: Iterable[Path],
         ignore: Iterable[Path] = (),
+        on_added: Callable[[str], Coroutine[object, object, None]] | None = None,
     ) -> None:
         self._library = library
         self._hub = hub
+        self._on_added = on_added
+        self._pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self._paths = [path.resolve() for path in paths]
         # The state dir may sit inside a deck; its database changes on every slide.
         self._ignore = [path.resolve() for path in ignore]
@@ -87,6 +91,10 @@ class DeckWatcher:
         added, removed = self._library.rescan()
         for deck_id in added:
             log.info("deck %s added", deck_id)
+            if self._on_added is not None:
+                task = asyncio.get_running_loop().create_task(self._on_added(deck_id))
+                self._pending.add(task)
+                task.add_done_callback(self._pending.discard)
         for deck_id in removed:
             log.info("deck %s removed", deck_id)
         touched = {self._library.deck_of(path) for path in paths}

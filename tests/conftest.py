@@ -11,7 +11,7 @@ import tornado.httpserver
 import tornado.testing
 
 from presenter.app import Server, make_app
-from presenter.core.decks import discover
+from presenter.library import discover
 from presenter.settings import Settings
 from tests.helpers import SECRET, write_decks
 
@@ -51,10 +51,11 @@ async def live_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[LiveServ
     )
     settings.state_dir.mkdir()
     server = make_app(settings)
+    await server.start()
     http = server.serve([sock])
     try:
         yield LiveServer(server, port, settings)
     finally:
         http.stop()
         await http.close_all_connections()
-        server.close()
+        await server.stop()

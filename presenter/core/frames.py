@@ -7,7 +7,6 @@ most once and every connection writes the same bytes.
 
 from __future__ import annotations
 
-import json
 import struct
 
 # Message types where only the newest matters: a socket that cannot keep up
@@ -54,13 +53,6 @@ class Frame:
 
     def __repr__(self) -> str:
         return f"Frame(kind={self.kind!r}, seq={self.seq!r}, text={self.text[:60]!r})"
-
-    @classmethod
-    def parse(cls, text: str) -> Frame:
-        """Wrap a message built by :mod:`presenter.core.protocol` (or received from a broker)."""
-        value = json.loads(text)
-        seq = value.get("seq")
-        return cls(text, str(value.get("type", "")), seq if isinstance(seq, int) else None)
 
     @property
     def sse(self) -> bytes:

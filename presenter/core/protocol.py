@@ -1,8 +1,9 @@
 """Parse client frames and build server frames of the live protocol.
 
 The contract is documented in ``docs/protocol.md``; :data:`PROTOCOL_VERSION`
-is the number sent in every ``welcome``. Server frames are built as ``str``
-once per event so a broadcast encodes its JSON a single time.
+is the number sent in every ``welcome``. Every server message is built here
+as a :class:`~presenter.core.frames.Frame`, once per event, so a broadcast
+encodes its JSON a single time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from presenter.core.errors import ErrorCode, ProtocolError
+from presenter.core.frames import Frame
 from presenter.core.state import SlideState
 
 PROTOCOL_VERSION = 1
@@ -109,9 +111,9 @@ def _dump(value: dict[str, object]) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def welcome(deck: str, role: Role, seq: int, state: SlideState) -> str:
+def welcome(deck: str, role: Role, seq: int, state: SlideState) -> Frame:
     """The first frame on every connection, and the answer to a good ``auth``."""
-    return _dump(
+    text = _dump(
         {
             "type": "welcome",
             "protocol": PROTOCOL_VERSION,
@@ -121,28 +123,30 @@ def welcome(deck: str, role: Role, seq: int, state: SlideState) -> str:
             "state": state.to_json(),
         }
     )
+    return Frame(text, "welcome", seq)
 
 
-def state_frame(seq: int, state: SlideState) -> str:
+def state_frame(seq: int, state: SlideState) -> Frame:
     """The frame broadcast after each accepted change."""
-    return _dump({"type": "state", "seq": seq, "state": state.to_json()})
+    return Frame(_dump({"type": "state", "seq": seq, "state": state.to_json()}), "state", seq)
 
 
-def presence(audience: int) -> str:
+def presence(audience: int) -> Frame:
     """The frame telling presenters how many audience sockets are open."""
-    return _dump({"type": "presence", "audience": audience})
+    return Frame(_dump({"type": "presence", "audience": audience}), "presence")
 
 
-def reload() -> str:
+def reload() -> Frame:
     """Tells every page of a deck that its files changed."""
-    return _dump({"type": "reload"})
+    return Frame(_dump({"type": "reload"}), "reload")
 
 
-def deck_status(error: str | None, line: int | None = None) -> str:
+def deck_status(error: str | None, line: int | None = None) -> Frame:
     """Tells presenters whether the deck's source loads (``error`` is None) or why not."""
-    return _dump({"type": "deck_status", "ok": error is None, "error": error, "line": line})
+    text = _dump({"type": "deck_status", "ok": error is None, "error": error, "line": line})
+    return Frame(text, "deck_status")
 
 
-def error(code: ErrorCode, message: str) -> str:
+def error(code: ErrorCode, message: str) -> Frame:
     """An ``error`` frame; the socket stays open."""
-    return _dump({"type": "error", "code": code, "message": message})
+    return Frame(_dump({"type": "error", "code": code, "message": message}), "error")

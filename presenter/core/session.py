@@ -1,16 +1,60 @@
-"""One live deck's position: the current state and its sequence number."""
+"""Numbered live state: a deck's slide position and, generally, any record of it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from presenter.core.errors import ProtocolError
 from presenter.core.state import SlideState
+
+SLIDE = "slide"
+"""The kind of the record that holds a deck's slide state."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One kind of live state of one deck: a JSON object and its sequence number.
+
+    ``seq`` grows by one per accepted change of that kind and never goes
+    back. The slide state is kind :data:`SLIDE`; later kinds (a talk timer,
+    questions) are records too, stored and published the same way.
+    """
+
+    deck: str
+    kind: str
+    seq: int
+    value: dict[str, Any]
+
+    def encode(self) -> str:
+        """The record as JSON text (how backends store and publish it)."""
+        return json.dumps(
+            {"deck": self.deck, "kind": self.kind, "seq": self.seq, "value": self.value},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, text: str | bytes) -> Record:
+        """Read what :meth:`encode` wrote.
+
+        Raises:
+            ValueError: ``text`` is not such a record.
+        """
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("a record is a JSON object")
+        deck, kind, seq, value = (data.get(k) for k in ("deck", "kind", "seq", "value"))
+        if not (isinstance(deck, str) and isinstance(kind, str)):
+            raise ValueError("a record needs a deck and a kind")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(value, dict):
+            raise ValueError("a record needs an integer seq and an object value")
+        return cls(deck, kind, seq, value)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The state of one deck at sequence number ``seq``.
+    """The slide state of one deck at sequence number ``seq``.
 
     ``seq`` grows by one per accepted change and never goes back.
     """
@@ -23,32 +67,19 @@ class Snapshot:
         """The body of ``GET /decks/<id>/api/state``."""
         return {"deck": self.deck, "seq": self.seq, "state": self.state.to_json()}
 
+    def record(self) -> Record:
+        """This snapshot as the deck's :data:`SLIDE` record."""
+        return Record(self.deck, SLIDE, self.seq, self.state.to_json())
 
-class Session:
-    """The live position of one deck in this process.
+    @classmethod
+    def of(cls, record: Record) -> Snapshot:
+        """The snapshot a :data:`SLIDE` record holds.
 
-    Changing state is two steps so the caller can persist in between:
-    :meth:`propose` says what the next snapshot would be (or ``None`` when the
-    state is unchanged), then :meth:`commit` makes it current.
-    """
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
-
-    @property
-    def snapshot(self) -> Snapshot:
-        """The current snapshot."""
-        return self._snapshot
-
-    def propose(self, state: SlideState) -> Snapshot | None:
-        """Return the snapshot ``state`` would lead to, or ``None`` if it equals the current one."""
-        if state == self._snapshot.state:
-            return None
-        return Snapshot(self._snapshot.deck, self._snapshot.seq + 1, state)
-
-    def commit(self, snapshot: Snapshot) -> bool:
-        """Make ``snapshot`` current unless it is not newer; return whether it was applied."""
-        if snapshot.seq <= self._snapshot.seq:
-            return False
-        self._snapshot = snapshot
-        return True
+        A value that is not a valid state (a row damaged on disk) gives the
+        first slide, keeping ``seq`` so numbering never goes back.
+        """
+        try:
+            state = SlideState.from_json(record.value)
+        except ProtocolError:
+            state = SlideState()
+        return cls(record.deck, record.seq, state)

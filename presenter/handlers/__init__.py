@@ -7,7 +7,6 @@ hold one kind of endpoint each. :func:`presenter.app.make_app` routes to them.
 from presenter.handlers.api import DeckApiHandler, NotesApiHandler, StateApiHandler
 from presenter.handlers.base import BaseHandler, Context, page_config
 from presenter.handlers.files import DeckFileHandler, RevealHandler, StaticHandler
-from presenter.handlers.live import EventsHandler, LiveSocket
 from presenter.handlers.pages import (
     AudienceHandler,
     HealthHandler,
@@ -20,6 +19,7 @@ from presenter.handlers.pages import (
     RemoteQrHandler,
     SlashHandler,
 )
+from presenter.handlers.realtime import EventsHandler, LiveSocket
 
 __all__ = [
     "AudienceHandler",

@@ -18,13 +18,14 @@ import tornado.web
 from presenter import auth
 from presenter.assets import Assets
 from presenter.core import csp, hosts
-from presenter.core.decks import Deck, DeckLibrary
+from presenter.core.decks import Deck
 from presenter.core.errors import DeckError
 from presenter.core.session import Snapshot
 from presenter.core.throttle import LoginThrottle
 from presenter.core.tickets import Tickets
 from presenter.hub import Hub
-from presenter.live import Live
+from presenter.library import DeckLibrary
+from presenter.livestate import LiveState
 from presenter.settings import Settings
 
 log = logging.getLogger("presenter")
@@ -36,7 +37,7 @@ class Context:
 
     settings: Settings
     library: DeckLibrary
-    live: Live
+    live: LiveState
     hub: Hub
     assets: Assets
     templates: jinja2.Environment

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import tornado.web
 
-from presenter.core.decks import MARKDOWN_SUFFIXES, bundled_name, resolve_file
+from presenter.core.decks import MARKDOWN_SUFFIXES, bundled_name
 from presenter.core.errors import DeckError
 from presenter.core.notes import strip_markdown_file
 from presenter.handlers.base import (
@@ -14,6 +14,7 @@ from presenter.handlers.base import (
     Guarded,
     PageMixin,
 )
+from presenter.library import resolve_file
 
 
 class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):

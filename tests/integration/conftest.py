@@ -12,7 +12,7 @@ import tornado.httpserver
 import tornado.testing
 
 from presenter.app import make_app
-from presenter.core.decks import discover
+from presenter.library import discover
 from presenter.settings import Settings
 from tests.conftest import LiveServer
 from tests.helpers import SECRET
@@ -52,7 +52,7 @@ async def make_server(deck_root: Path, tmp_path: Path) -> AsyncIterator[MakeServ
         http = server.serve([sock])
         live = LiveServer(server, port, settings)
         started.append((http, live))
-        server.start()
+        await server.start()
         return live
 
     try:

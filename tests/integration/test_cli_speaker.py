@@ -19,7 +19,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from presenter import qr
-from presenter.cli import lan_addresses
+from presenter.run import lan_addresses
 from tests.helpers import MARKDOWN_DECK, ROOT, SECRET, TIMEOUT_FACTOR, ServerProcess, free_port
 
 from .support import TIMEOUT, fetch, spawned

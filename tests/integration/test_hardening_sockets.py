@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from presenter.handlers import live as handlers
+from presenter.handlers import realtime as handlers
 from tests.conftest import LiveServer
 from tests.helpers import TIMEOUT_FACTOR
 

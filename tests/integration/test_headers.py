@@ -53,7 +53,7 @@ OURS = [
 ]
 FILES = [
     "/static/audience.js",
-    "/static/live.css",
+    "/static/overlay.css",
     "/reveal/reveal.js",
     "/reveal/reveal.css",
     "/decks/md/img/pixel.svg",

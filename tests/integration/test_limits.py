@@ -45,7 +45,7 @@ async def test_a_huge_declared_body_is_413_before_it_is_sent(live_server: LiveSe
 
 
 async def test_every_route_refuses_a_body_it_does_not_take(live_server: LiveServer) -> None:
-    for path in ("/", "/decks/md/", "/healthz", "/decks/md/api/deck", "/static/live.css"):
+    for path in ("/", "/decks/md/", "/healthz", "/decks/md/api/deck", "/static/overlay.css"):
         resp = await afetch(live_server, "GET", path, body=b"x" * 5000)
         assert resp.status == 413, path
     # A WebSocket handshake with a body is refused too.

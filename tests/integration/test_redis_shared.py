@@ -324,7 +324,7 @@ async def test_the_state_lives_in_redis_and_a_new_process_starts_from_it(
     with servers(deck_root, tmp_path, redis_server, count=1) as (first,):
         assert (await apost_state(first, wire(7))).status == 200
         assert (await apost_state(first, wire(8))).status == 200
-    stored = raw_redis_command(redis_server.port, "HGET", "presenter:deck:md", "state")
+    stored = raw_redis_command(redis_server.port, "HGET", "presenter:deck:md:slide", "value")
     assert json.loads(stored.split(b"\r\n")[1]) == wire(8)
 
     # A process started later (none running in between) begins where the talk is, from

@@ -16,7 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from presenter.core.state import SlideState
-from presenter.handlers import live as handlers
+from presenter.handlers import realtime as handlers
 from presenter.outbox import Outbox
 from tests.conftest import LiveServer
 from tests.helpers import SECRET, TIMEOUT_FACTOR, ServerProcess, running_server

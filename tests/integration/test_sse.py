@@ -223,8 +223,6 @@ async def test_streams_follow_changes_made_through_another_process(
     # made on one reaches an SSE stream on the other, with Redis's seq as its id.
     first = await make_server(broker=redis_server.url, sse_heartbeat=HEARTBEAT)
     second = await make_server(broker=redis_server.url, sse_heartbeat=HEARTBEAT)
-    for live in (first, second):
-        await live.server.start_async()
     async with sse(second.port, EVENTS) as client:
         event_id, welcome = await welcome_of(client)
         assert (event_id, welcome["seq"]) == ("0", 0)

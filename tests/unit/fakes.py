@@ -10,6 +10,13 @@ from presenter.core.frames import Frame
 from presenter.core.protocol import Role
 
 
+def frame(text: str) -> Frame:
+    """A Frame of a message written out by hand (its type and seq read from it)."""
+    value = json.loads(text)
+    seq = value.get("seq")
+    return Frame(text, str(value.get("type", "")), seq if isinstance(seq, int) else None)
+
+
 @dataclass(eq=False)
 class FakeConnection:
     """A hub connection that records the frames sent to it."""
@@ -20,8 +27,8 @@ class FakeConnection:
     pushed: list[Frame] = field(default_factory=list)
     dropped: bool = False
 
-    def send(self, frame: str) -> None:
-        self.frames.append(frame)
+    def send(self, frame: Frame) -> None:
+        self.push(frame)
 
     def push(self, frame: Frame) -> None:
         self.pushed.append(frame)

@@ -88,47 +88,34 @@ def test_sse_event_is_utf8() -> None:
 
 
 def test_sse_event_round_trips_a_protocol_message() -> None:
-    text = protocol.state_frame(9, SlideState(indexh=2, indexf=1))
+    text = protocol.state_frame(9, SlideState(indexh=2, indexf=1)).text
     event = parse_sse_block(sse_event(text, 9).decode().rstrip("\n"))
     assert event.id == "9"
     assert event.data is not None
     assert json.loads(event.data) == json.loads(text)
 
 
-def test_parse_reads_kind_and_seq() -> None:
-    frame = Frame.parse(protocol.state_frame(41, SlideState(indexh=3)))
-    assert frame.kind == "state"
-    assert frame.seq == 41
-    welcome = Frame.parse(protocol.welcome("d", "audience", 7, SlideState()))
-    assert (welcome.kind, welcome.seq) == ("welcome", 7)
-    reload = Frame.parse(protocol.reload())
+def test_protocol_frames_know_their_kind_and_seq() -> None:
+    frame = protocol.state_frame(41, SlideState(indexh=3))
+    assert (frame.kind, frame.seq, frame.latest_wins) == ("state", 41, True)
+    welcome = protocol.welcome("d", "audience", 7, SlideState())
+    assert (welcome.kind, welcome.seq, welcome.latest_wins) == ("welcome", 7, False)
+    reload = protocol.reload()
     assert (reload.kind, reload.seq) == ("reload", None)
-    presence = Frame.parse(protocol.presence(4))
-    assert (presence.kind, presence.seq) == ("presence", None)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "seq"),
-    [
-        ('{"seq": 3}', "", 3),  # no type
-        ('{"type": "state", "seq": "3"}', "state", None),  # seq not an int
-        ('{"type": "state", "seq": null}', "state", None),
-        ('{"type": "reload"}', "reload", None),
-    ],
-)
-def test_parse_tolerates_missing_or_odd_fields(text: str, kind: str, seq: int | None) -> None:
-    frame = Frame.parse(text)
-    assert (frame.text, frame.kind, frame.seq) == (text, kind, seq)
+    presence = protocol.presence(4)
+    assert (presence.kind, presence.seq, presence.latest_wins) == ("presence", None, True)
+    assert protocol.error("forbidden", "no").kind == "error"
+    assert protocol.deck_status(None).kind == "deck_status"
 
 
 def test_sse_encoding_uses_seq_as_id() -> None:
-    frame = Frame.parse(protocol.state_frame(5, SlideState(indexh=1)))
+    frame = protocol.state_frame(5, SlideState(indexh=1))
     assert frame.sse.startswith(b"id: 5\ndata: ")
-    assert Frame.parse(protocol.reload()).sse.startswith(b"data: ")
+    assert protocol.reload().sse.startswith(b"data: ")
 
 
 def test_encodings_are_built_once_and_cached() -> None:
-    frame = Frame.parse(protocol.state_frame(1, SlideState()))
+    frame = protocol.state_frame(1, SlideState())
     ws = frame.websocket
     sse = frame.sse
     assert frame.websocket is ws

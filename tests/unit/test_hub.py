@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from presenter.hub import Hub
-from tests.unit.fakes import FakeConnection
+from tests.unit.fakes import FakeConnection, frame
 
 INTERVAL = 0.01
 
@@ -33,8 +33,8 @@ async def test_broadcast_reaches_only_that_decks_connections(hub: Hub) -> None:
     for conn in (a1, a2, b1):
         hub.add(conn)
     frame_a = '{"type":"reload","n":"A"}'
-    hub.broadcast("a", frame_a)
-    hub.broadcast("c", '{"type":"reload","n":"C"}')
+    hub.broadcast("a", frame(frame_a))
+    hub.broadcast("c", frame('{"type":"reload","n":"C"}'))
     assert a1.frames == [frame_a]
     assert a2.frames == [frame_a]
     assert b1.frames == []
@@ -44,7 +44,7 @@ async def test_a_broadcast_encodes_its_frame_once_for_every_socket(hub: Hub) -> 
     conns = [FakeConnection("a") for _ in range(3)]
     for conn in conns:
         hub.add(conn)
-    hub.broadcast("a", '{"type":"state","seq":1,"state":{}}')
+    hub.broadcast("a", frame('{"type":"state","seq":1,"state":{}}'))
     pushed = [conn.pushed[0] for conn in conns]
     assert all(frame is pushed[0] for frame in pushed)
     assert all(frame.websocket is pushed[0].websocket for frame in pushed)
@@ -57,7 +57,7 @@ async def test_removed_connections_get_nothing(hub: Hub) -> None:
     hub.remove(a1)
     hub.remove(a1)  # twice is harmless
     hub.remove(FakeConnection("never-added"))
-    hub.broadcast("a", '{"type":"reload"}')
+    hub.broadcast("a", frame('{"type":"reload"}'))
     assert a1.frames == []
     assert a2.frames == ['{"type":"reload"}']
     assert hub.connections("a") == (a2,)

@@ -13,14 +13,14 @@ import pytest
 from presenter.core.frames import Frame
 from presenter.hub import Hub
 from tests.helpers import TIMEOUT_FACTOR
-from tests.unit.fakes import FakeConnection
+from tests.unit.fakes import FakeConnection, frame
 
 PRESENCE = 0.01
 # How long a condition is polled for before a test gives up.
 WAIT = 5.0 * TIMEOUT_FACTOR
 # Every heartbeat in this module takes the next number: their order, whatever the clock.
 ORDER = itertools.count()
-STATE = '{"type":"state","seq":1,"state":{}}'
+STATE = frame('{"type":"state","seq":1,"state":{}}')
 
 
 class Boom(RuntimeError):
@@ -105,7 +105,7 @@ async def test_a_push_that_raises_does_not_stop_a_broadcast(hub: Hub) -> None:
 
     hub.broadcast("a", STATE)  # must not raise
 
-    assert all(conn.frames == [STATE] for conn in good), [c.frames for c in good]
+    assert all(conn.frames == [STATE.text] for conn in good), [c.frames for c in good]
     assert all(conn.attempts == 1 and conn.dropped for conn in bad)
     assert set(hub.connections("a")) == set(good)
     assert hub.audience_count("a") == 6
@@ -113,18 +113,18 @@ async def test_a_push_that_raises_does_not_stop_a_broadcast(hub: Hub) -> None:
     assert not any(conn.dropped for conn in good)
 
     # The bad ones are forgotten: the next broadcast does not try them again.
-    hub.broadcast("a", '{"type":"reload"}')
+    hub.broadcast("a", frame('{"type":"reload"}'))
     assert all(conn.attempts == 1 for conn in bad)
-    assert all(conn.frames == [STATE, '{"type":"reload"}'] for conn in good)
+    assert all(conn.frames == [STATE.text, '{"type":"reload"}'] for conn in good)
 
 
 async def test_a_broadcast_given_a_ready_frame_also_survives_a_bad_push(hub: Hub) -> None:
     first, bad, last = FakeConnection("a"), BrokenConnection("a"), FakeConnection("a")
     for conn in (first, bad, last):
         hub.add(conn)
-    frame = Frame.parse(STATE)
-    hub.broadcast("a", frame)
-    assert first.pushed == [frame] and last.pushed == [frame]
+    ready = STATE
+    hub.broadcast("a", ready)
+    assert first.pushed == [ready] and last.pushed == [ready]
     assert bad.dropped
     assert hub.connections("a") in ((first, last), (last, first))
 
@@ -136,7 +136,7 @@ async def test_a_connection_whose_drop_raises_too_is_still_forgotten(hub: Hub) -
         hub.add(conn)
     hub.broadcast("a", STATE)
     assert worst.dropped
-    assert all(conn.frames == [STATE] for conn in good)
+    assert all(conn.frames == [STATE.text] for conn in good)
     assert worst not in hub.connections("a")
     assert hub.audience_count("a") == 4
 
@@ -172,16 +172,16 @@ async def test_a_presenter_push_that_raises_does_not_stop_broadcast_presenters(
     audience = FakeConnection("a")
     for conn in [presenters[0], bad[0], presenters[1], audience, bad[1], *presenters[2:]]:
         hub.add(conn)
-    frame = '{"type":"deck_status","ok":true,"error":null,"line":null}'
+    status = frame('{"type":"deck_status","ok":true,"error":null,"line":null}')
 
-    hub.broadcast_presenters("a", frame)  # must not raise
+    hub.broadcast_presenters("a", status)  # must not raise
 
-    assert all(conn.frames == [frame] for conn in presenters)
+    assert all(conn.frames == [status.text] for conn in presenters)
     assert all(conn.dropped and conn.attempts == 1 for conn in bad)
     assert audience.frames == [] and not audience.dropped
     assert set(hub.connections("a")) == {*presenters, audience}
     assert hub.audience_count("a") == 1
-    hub.broadcast_presenters("a", frame)
+    hub.broadcast_presenters("a", status)
     assert all(conn.attempts == 1 for conn in bad)
     assert all(len(conn.frames) == 2 for conn in presenters)
 

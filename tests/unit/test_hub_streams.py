@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from presenter.hub import Hub
-from tests.unit.fakes import FakeConnection
+from tests.unit.fakes import FakeConnection, frame
 
 EVERY = 0.02
 
@@ -46,7 +46,7 @@ async def test_a_stream_is_a_connection_of_its_deck(hub: Hub) -> None:
     hub.add_stream(stream, 60.0)
     assert hub.connections("a") == (stream,)
     assert hub.audience_count("a") == 1
-    hub.broadcast("a", '{"type":"reload"}')
+    hub.broadcast("a", frame('{"type":"reload"}'))
     assert stream.frames == ['{"type":"reload"}']
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from presenter.core.decks import DeckLibrary, discover, load_deck
 from presenter.core.errors import DeckError
 from presenter.core.markdown import render_markdown
+from presenter.library import DeckLibrary, discover, load_deck
 from tests.helpers import write_decks
 
 

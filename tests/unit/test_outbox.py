@@ -75,7 +75,7 @@ async def pair() -> AsyncIterator[Pair]:
 
 def state(seq: int, pad: int = 0) -> Frame:
     """A ``state`` frame; ``pad`` bytes of extra JSON make it as big as wanted."""
-    text = protocol.state_frame(seq, SlideState(indexh=seq))
+    text = protocol.state_frame(seq, SlideState(indexh=seq)).text
     if pad:
         text = text[:-1] + f',"pad":"{"x" * pad}"}}'
     return Frame(text, "state", seq)

@@ -1,8 +1,10 @@
-"""Session: the current snapshot of one deck and how it advances."""
+"""Records (numbered live state) and the slide snapshot they hold."""
 
 from __future__ import annotations
 
-from presenter.core.session import Session, Snapshot
+import pytest
+
+from presenter.core.session import SLIDE, Record, Snapshot
 from presenter.core.state import SlideState
 
 
@@ -21,43 +23,37 @@ def test_snapshot_to_json_shape() -> None:
     }
 
 
-def test_propose_equal_state_returns_none_and_keeps_seq() -> None:
-    session = Session(Snapshot("talk", 3, SlideState(indexh=1)))
-    assert session.propose(SlideState(indexh=1)) is None
-    assert session.snapshot.seq == 3
+def test_a_snapshot_is_the_slide_record_and_back() -> None:
+    snapshot = Snapshot("talk", 9, SlideState(indexh=3, paused=True))
+    record = snapshot.record()
+    assert record.kind == SLIDE
+    assert record.seq == 9
+    assert Snapshot.of(record) == snapshot
 
 
-def test_propose_does_not_change_the_current_snapshot() -> None:
-    session = Session(Snapshot("talk"))
-    proposed = session.propose(SlideState(indexh=1))
-    assert proposed == Snapshot("talk", 1, SlideState(indexh=1))
-    assert session.snapshot == Snapshot("talk")
+@pytest.mark.parametrize("value", [{}, {"indexh": -1}, {"indexh": "2"}, {"paused": "yes"}])
+def test_a_damaged_slide_record_keeps_its_seq_on_the_first_slide(value: dict[str, object]) -> None:
+    assert Snapshot.of(Record("talk", SLIDE, 5, value)) == Snapshot("talk", 5, SlideState())
 
 
-def test_seq_increments_by_one_per_commit() -> None:
-    session = Session(Snapshot("talk", 7))
-    for expected, h in enumerate([1, 2, 1, 0], start=8):
-        proposed = session.propose(SlideState(indexh=h))
-        assert proposed is not None
-        assert proposed.seq == expected
-        assert session.commit(proposed) is True
-        assert session.snapshot == proposed
+def test_records_encode_and_decode() -> None:
+    record = Record("talk", "timer", 3, {"running": True, "startedAt": 12.5})
+    assert Record.decode(record.encode()) == record
+    assert Record.decode(record.encode().encode()) == record
 
 
-def test_commit_refuses_snapshots_that_are_not_newer() -> None:
-    session = Session(Snapshot("talk", 5, SlideState(indexh=5)))
-    assert session.commit(Snapshot("talk", 5, SlideState(indexh=9))) is False
-    assert session.commit(Snapshot("talk", 2, SlideState(indexh=9))) is False
-    assert session.snapshot == Snapshot("talk", 5, SlideState(indexh=5))
-    assert session.commit(Snapshot("talk", 6, SlideState(indexh=9))) is True
-    assert session.snapshot.state == SlideState(indexh=9)
-
-
-def test_stale_proposal_cannot_be_committed_after_a_newer_one() -> None:
-    session = Session(Snapshot("talk"))
-    first = session.propose(SlideState(indexh=1))
-    second = session.propose(SlideState(indexh=2))
-    assert first is not None and second is not None
-    assert session.commit(second) is True
-    assert session.commit(first) is False
-    assert session.snapshot.state == SlideState(indexh=2)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        "not json",
+        '{"deck": "t", "kind": "slide", "seq": "1", "value": {}}',
+        '{"deck": "t", "kind": "slide", "seq": true, "value": {}}',
+        '{"deck": "t", "kind": "slide", "seq": 1, "value": []}',
+        '{"deck": 1, "kind": "slide", "seq": 1, "value": {}}',
+        '{"kind": "slide", "seq": 1, "value": {}}',
+    ],
+)
+def test_what_is_not_a_record_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        Record.decode(text)

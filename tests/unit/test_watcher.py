@@ -14,8 +14,8 @@ import pytest
 import watchfiles
 
 from presenter.core import protocol
-from presenter.core.decks import DeckLibrary, discover
 from presenter.hub import Hub
+from presenter.library import DeckLibrary, discover
 from presenter.watcher import DeckWatcher
 from tests.helpers import MARKDOWN_DECK, write_decks
 from tests.unit.fakes import FakeConnection
@@ -251,21 +251,21 @@ def test_the_watch_filter_allows_a_watched_folder_below_a_dot_folder(tmp_path: P
 
 
 def test_reload_frame() -> None:
-    assert protocol.reload() == '{"type":"reload"}'
+    assert protocol.reload().text == '{"type":"reload"}'
 
 
 def test_deck_status_frames() -> None:
-    assert json.loads(protocol.deck_status(None)) == {
+    assert json.loads(protocol.deck_status(None).text) == {
         "type": "deck_status",
         "ok": True,
         "error": None,
         "line": None,
     }
-    bad = json.loads(protocol.deck_status("slides.md:2: front matter: oops", 2))
+    bad = json.loads(protocol.deck_status("slides.md:2: front matter: oops", 2).text)
     assert bad == {
         "type": "deck_status",
         "ok": False,
         "error": "slides.md:2: front matter: oops",
         "line": 2,
     }
-    assert json.loads(protocol.deck_status("index.html: cannot read"))["line"] is None
+    assert json.loads(protocol.deck_status("index.html: cannot read").text)["line"] is None

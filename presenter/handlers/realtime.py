@@ -10,7 +10,6 @@ import tornado.iostream
 import tornado.web
 import tornado.websocket
 from tornado.httputil import HTTPHeaders
-from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketProtocol, WebSocketProtocol13
 
 from presenter import auth
@@ -33,25 +32,36 @@ class StrictProtocol(WebSocketProtocol13):
     A client frame that is not masked closes the socket with 1002 (protocol
     error) and a text frame that is not UTF-8 with 1007; Tornado would accept
     the first and drop the connection without a code for the second. Both
-    hook into Tornado's private frame reader (``_receive_frame``,
-    ``_read_bytes``, ``_handle_message``); tests/integration/test_tornado_tripwires.py
-    fails if they stop being called.
+    hook into Tornado's private frame reader: ``_read_bytes`` (which reads a
+    frame as header, extended length, mask, payload) and ``_handle_message``;
+    tests/integration/test_tornado_tripwires.py fails if they stop being
+    called as expected. Neither adds a coroutine: an idle socket waits inside
+    Tornado's own, and ten thousand of them would pay for every extra frame.
     """
 
-    _header_next = False
+    _reads_left = 0  # reads of the current frame after its header
 
-    async def _receive_frame(self) -> None:
-        self._header_next = True  # the first read of a frame is its 2-byte header
-        await super()._receive_frame()
+    def _read_bytes(self, n: int) -> Future[bytes]:  # type: ignore[override]
+        future: Future[bytes] = self.stream.read_bytes(n)  # type: ignore[assignment]
+        self._wire_bytes_in += n
+        if self._reads_left:
+            self._reads_left -= 1
+        elif future.done():  # the bytes were buffered: Tornado goes on without yielding
+            self._check_header(future)
+        else:  # runs before Tornado's coroutine resumes: it was added first
+            future.add_done_callback(self._check_header)
+        return future
 
-    async def _read_bytes(self, n: int) -> bytes:
-        data = await super()._read_bytes(n)
-        if self._header_next:
-            self._header_next = False
-            if len(data) == 2 and not data[1] & 0x80:
-                self._fail(1002, "client frames must be masked")
-                raise StreamClosedError()
-        return data
+    def _check_header(self, future: Future[bytes]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        header = future.result()
+        if not header[1] & 0x80:
+            self._fail(1002, "client frames must be masked")
+            return
+        length = header[1] & 0x7F
+        # Then: the extended length (if any), the mask, the payload.
+        self._reads_left = (1 if length >= 126 else 0) + 2
 
     def _handle_message(self, opcode: int, data: bytes) -> Future[None] | None:
         if opcode == 0x1 and not self.client_terminated and not self._frame_compressed:
@@ -111,9 +121,11 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         protocol = super().get_websocket_protocol()
-        if not isinstance(protocol, WebSocketProtocol13):
-            return protocol
-        return StrictProtocol(self, False, protocol.params)
+        if type(protocol) is WebSocketProtocol13:
+            # The same object, with our two checks: building a second one would
+            # cost every socket memory until the collector runs.
+            protocol.__class__ = StrictProtocol
+        return protocol
 
     def open(self, *args: str, **kwargs: str) -> None:
         self.deck = args[0]
@@ -162,9 +174,9 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         if error is not None:
             self.send(protocol.deck_status(error.short, error.line))
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: Frame) -> None:
         """Send one message to this client."""
-        self.push(Frame(frame, "direct"))
+        self.push(frame)
 
     def push(self, frame: Frame) -> None:
         """Send a frame through this socket's outbox (never waits, never raises).
@@ -296,19 +308,13 @@ class EventsHandler(BaseHandler):
         self.set_header("X-Accel-Buffering", "no")  # let nginx pass events through at once
         snapshot = self.ctx.live.snapshot(deck_id)
         self.write(b"retry: 2000\n\n")
-        self.push(
-            Frame(
-                protocol.welcome(deck_id, "audience", snapshot.seq, snapshot.state),
-                "welcome",
-                snapshot.seq,
-            )
-        )
+        self.push(protocol.welcome(deck_id, "audience", snapshot.seq, snapshot.state))
         self.ctx.hub.add_stream(self, self.ctx.settings.sse_heartbeat)
         await self._done.wait()
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: Frame) -> None:
         """Send one message to this client."""
-        self.push(Frame(frame, "direct"))
+        self.push(frame)
 
     def push(self, frame: Frame) -> None:
         """Send an event; while a flush is pending, latest-wins events replace each other."""

@@ -1,4 +1,4 @@
-"""Deck discovery, loading, safe file lookup and live reloading."""
+"""Decks on disk: discovery, loading, safe file lookup and reloading (presenter.library)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from presenter.core.decks import (
-    DeckLibrary,
-    bundled_name,
-    discover,
-    load_deck,
-    resolve_file,
-    safe_relative,
-)
+from presenter.core.decks import bundled_name, safe_relative
 from presenter.core.errors import DeckError
+from presenter.library import DeckLibrary, discover, load_deck, resolve_file
 from tests.helpers import write_decks
 
 

@@ -1,0 +1,139 @@
+"""The live state of every deck this process serves, and its one route to the sockets.
+
+A change (a presenter's ``state``) is decided here from the newest record
+this process knows, applied through the backend (which numbers, stores and
+publishes it), and reaches sockets only when the backend reports it back:
+every accepted record, from this process or another, takes the same path,
+:meth:`LiveState.heard`, to the hub. Nothing here knows which backend is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from presenter.backend import Backend
+from presenter.core import protocol
+from presenter.core.errors import Unavailable
+from presenter.core.frames import Frame
+from presenter.core.session import SLIDE, Record, Snapshot
+from presenter.core.state import SlideState
+from presenter.hub import Hub
+
+log = logging.getLogger("presenter.live")
+
+
+def _frame(record: Record) -> Frame:
+    """The message a record is broadcast as."""
+    snapshot = Snapshot.of(record)
+    return protocol.state_frame(snapshot.seq, snapshot.state)
+
+
+class LiveState:
+    """The live records of every deck, kept as this process last heard them.
+
+    Args:
+        backend: where records are stored and published.
+        hub: this process's sockets.
+    """
+
+    def __init__(self, backend: Backend, hub: Hub) -> None:
+        self._backend = backend
+        self._hub = hub
+        self._records: dict[tuple[str, str], Record] = {}
+        self._sent: dict[tuple[str, str], int] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def start(self, decks: list[str]) -> None:
+        """Connect the backend and read every deck's state before serving."""
+        await self._backend.start(self.heard, self._status)
+        for deck in decks:
+            await self.track(deck)
+
+    async def stop(self) -> None:
+        """Disconnect the backend."""
+        await self._backend.stop()
+
+    async def track(self, deck: str) -> None:
+        """Read a deck's state (a deck added while running); unreadable now, later."""
+        with contextlib.suppress(Unavailable):
+            await self._current(deck, SLIDE)
+
+    def snapshot(self, deck: str) -> Snapshot:
+        """The slide state of ``deck`` as this process knows it (the first slide, seq 0,
+        before anything is known)."""
+        record = self._records.get((deck, SLIDE))
+        return Snapshot.of(record) if record is not None else Snapshot(deck)
+
+    async def set_state(self, deck: str, state: SlideState) -> Snapshot:
+        """Apply a presenter's state and return the resulting snapshot.
+
+        An unchanged state is not stored or broadcast and keeps its ``seq``.
+        Changes to one deck are applied one at a time, in the order they came;
+        sockets get a change once it is stored.
+
+        Raises:
+            Unavailable: the state cannot be stored (Redis unreachable, the
+                SQLite file locked); nothing changed and nothing was sent.
+        """
+        key = (deck, SLIDE)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            current = await self._current(deck, SLIDE)
+            if current is None and state == SlideState():
+                return Snapshot(deck)  # the start of a deck nobody moved yet
+            seen = current.seq if current is not None else 0
+            record, _ = await self._backend.apply(deck, SLIDE, state.to_json(), seen)
+            self._remember(record)
+            return Snapshot.of(record)
+
+    async def _current(self, deck: str, kind: str) -> Record | None:
+        record = self._records.get((deck, kind))
+        if record is None:
+            loaded = await self._backend.load(deck, kind)
+            if loaded is not None:
+                self._remember(loaded)
+            record = self._records.get((deck, kind))
+        return record
+
+    def _remember(self, record: Record) -> bool:
+        key = (record.deck, record.kind)
+        known = self._records.get(key)
+        if known is not None and record.seq <= known.seq:
+            return False
+        self._records[key] = record
+        return True
+
+    def heard(self, record: Record) -> None:
+        """An accepted record from the backend: remember it and send it to the deck's
+        sockets, once (records are numbered; an old or repeated one is dropped)."""
+        self._remember(record)
+        key = (record.deck, record.kind)
+        if record.seq <= self._sent.get(key, 0):
+            return
+        self._sent[key] = record.seq
+        self._hub.broadcast(record.deck, _frame(record))
+
+    def _status(self, up: bool) -> None:
+        if not up:
+            frame = protocol.error("unavailable", "the shared state (Redis) is unavailable")
+            for deck in self._hub.decks():
+                self._hub.broadcast_presenters(deck, frame)
+            return
+        # Back: changes made elsewhere while we could not hear them are picked up now.
+        asyncio.get_running_loop().create_task(self._resync())
+
+    async def _resync(self) -> None:
+        for known in list(self._records.values()):
+            with contextlib.suppress(Unavailable):  # gone again: the next "up" retries
+                stored = await self._backend.load(known.deck, known.kind)
+                if stored is None and known.seq > 0:
+                    # The store came back empty: give it what we know, so seq never goes back.
+                    stored, _ = await self._backend.apply(
+                        known.deck, known.kind, known.value, known.seq - 1
+                    )
+                if stored is not None:
+                    self.heard(stored)
