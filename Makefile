@@ -45,6 +45,7 @@ redis:
 test: install chromium redis
 	node --test tests/js/
 	$(PYTEST) tests/unit tests/integration
+	$(PYTEST) -c tests/tornado/pytest.ini --rootdir . tests/tornado
 	$(PYTEST) tests/e2e
 	$(MAKE) --no-print-directory fuzz lint
 
@@ -58,6 +59,7 @@ test-unit: install
 
 test-integration: install redis
 	$(PYTEST) tests/integration
+	$(PYTEST) -c tests/tornado/pytest.ini --rootdir . tests/tornado
 
 test-e2e: install chromium
 	$(PYTEST) tests/e2e

@@ -19,7 +19,7 @@ def json_for_script(value: Any) -> Markup:
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
-    """A Jinja2 environment with autoescape on and our ``tojson_script`` filter."""
+    """A Jinja2 environment with autoescape on and our ``script_json`` filter."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,

@@ -5,7 +5,7 @@
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
 import { deckShape, nearestPosition } from './navigation.js';
 import {
-  LiveSnapshot, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire, waitForReveal,
+  LiveSnapshot, Mirror, STATE_EVENTS, jumpTo, readConfig, sameState, toWire, waitForReveal,
 } from './state.js';
 
 const config = readConfig();
@@ -78,30 +78,19 @@ function follow(Reveal) {
   const button = document.getElementById('back-to-live');
   const indicator = document.getElementById('presenter-connection');
   const live = new LiveSnapshot(config.seq, config.state);
+  const mirror = new Mirror(Reveal);
   let following = true;
-  let applying = false;
-  let reloading = false;
-
-  const apply = (state) => {
-    if (sameState(Reveal.getState(), state)) return;
-    applying = true;
-    try {
-      Reveal.setState(toReveal(state));
-    } finally {
-      applying = false;
-    }
-  };
 
   const setFollowing = (value) => {
     following = value;
     document.documentElement.classList.toggle('presenter-browsing', !value);
     if (button) button.hidden = value;
-    if (value) apply(live.state);
+    if (value) mirror.apply(live.state);
   };
 
   for (const name of STATE_EVENTS) {
     Reveal.on(name, () => {
-      if (applying || reloading || !following) return;
+      if (mirror.busy || !following) return;
       if (!sameState(Reveal.getState(), live.state)) setFollowing(false);
     });
   }
@@ -111,15 +100,15 @@ function follow(Reveal) {
     status: (name, transport) => showStatus(indicator, name, transport),
     message: (msg) => {
       if (msg.type === 'reload') {
-        reloading = true;
+        mirror.busy = true;
         reloadInPlace(Reveal).then((done) => {
-          reloading = false;
+          mirror.busy = false;
           if (!done) window.location.reload();
-          else if (following) apply(live.state);
+          else if (following) mirror.apply(live.state);
         });
         return;
       }
-      if (live.take(msg) && following) apply(live.state);
+      if (live.take(msg) && following) mirror.apply(live.state);
     },
   }, { eventsUrl: config.events });
   connection.start();

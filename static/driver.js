@@ -5,7 +5,7 @@
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
 import { deckShape, nearestPosition } from './navigation.js';
-import { LiveSnapshot, STATE_EVENTS, jumpTo, sameState, toReveal, toWire } from './state.js';
+import { LiveSnapshot, Mirror, STATE_EVENTS, jumpTo, sameState, toWire } from './state.js';
 
 // Sends not yet echoed by the server; an echo of an older one must not pull
 // the view back while later steps are on their way.
@@ -37,8 +37,8 @@ export class Driver {
     this.Reveal = Reveal;
     this.hooks = hooks;
     this.live = new LiveSnapshot(config.seq, config.state);
+    this.mirror = new Mirror(Reveal);
     this.inflight = [];
-    this.applying = false;
     this.shareOverview = false;
     this.shape = deckShape(Reveal);
     this.role = null;
@@ -50,7 +50,7 @@ export class Driver {
       Reveal.on(name, () => {
         // Picking a thumbnail closes the overview first and jumps right after:
         // wait for the jump so the audience does not see the slide in between.
-        if (name === 'overviewhidden' && !this.applying) queueMicrotask(() => this.publish());
+        if (name === 'overviewhidden' && !this.mirror.busy) queueMicrotask(() => this.publish());
         else this.publish();
       });
     }
@@ -78,20 +78,13 @@ export class Driver {
 
   apply(state) {
     const wanted = this.Reveal.isOverview() && !this.shareOverview ? { ...state, overview: true } : state;
-    if (!sameState(this.Reveal.getState(), wanted)) {
-      this.applying = true;
-      try {
-        this.Reveal.setState(toReveal(wanted));
-      } finally {
-        this.applying = false;
-      }
-    }
+    this.mirror.apply(wanted);
     this.changed();
   }
 
   publish() {
     this.changed();
-    if (this.applying) return;
+    if (this.mirror.busy) return;
     const local = this.state();
     // While the speaker looks around a private overview, the audience stays put;
     // closing the overview sends the slide picked in it.
@@ -136,11 +129,11 @@ export class Driver {
   async reload() {
     // The frame's slides are swapped under us: what reveal.js reports meanwhile
     // is not the speaker's doing.
-    this.applying = true;
+    this.mirror.busy = true;
     try {
       if (this.hooks.reload) await this.hooks.reload();
     } finally {
-      this.applying = false;
+      this.mirror.busy = false;
     }
     this.shape = deckShape(this.Reveal);
     const nearest = nearestPosition(this.shape, this.live.state);

@@ -25,17 +25,6 @@ export function deckShape(Reveal) {
   });
 }
 
-/** The first heading of every slide, in the order of the shape. */
-export function slideTitles(Reveal) {
-  return Reveal.getHorizontalSlides().map((top) => {
-    const stack = Array.from(top.children).filter((child) => child.tagName === 'SECTION');
-    return (stack.length ? stack : [top]).map((slide) => {
-      const heading = slide.querySelector('h1, h2, h3, h4');
-      return heading ? heading.textContent.replace(/\s+/g, ' ').trim() : '';
-    });
-  });
-}
-
 function noneShown(steps) {
   return steps > 0 ? -1 : null;
 }

@@ -1,8 +1,19 @@
-// Bits shared by the pages behind the presenter login (speaker view, remote).
+// What the pages behind the presenter login (speaker view, phone remote) share.
+// Each mounts it with its deck frames and page-specific hooks; it owns the
+// driver of the deck, the messages every presenter page handles, live reload
+// of the frames and the notes, the timer and its button, and the step keys.
+
+import { Driver, frameReveal, showStatus } from './driver.js';
+import { deckShape, slideIndex } from './navigation.js';
+import { formatDuration } from './pacing.js';
+import { readConfig } from './state.js';
+import { Timer } from './timer.js';
+
+const $ = (id) => document.getElementById(id);
 
 /** Show a message in #presenter-alert; `ms` 0 keeps it up. */
 export function showAlert(text, ms = 4000) {
-  const box = document.getElementById('presenter-alert');
+  const box = $('presenter-alert');
   box.textContent = text;
   box.hidden = false;
   clearTimeout(showAlert.timer);
@@ -21,8 +32,8 @@ export function renderNotes(box, notes, state) {
   }
 }
 
-/** Fetch the deck's current notes and load error; null when the server cannot say. */
-export async function fetchNotes(deck) {
+/** Fetch the deck's current notes, titles and load error; null when the server cannot say. */
+async function fetchNotes(deck) {
   try {
     const response = await fetch(`/decks/${encodeURIComponent(deck)}/api/notes`, { cache: 'no-store' });
     return response.ok ? await response.json() : null;
@@ -31,8 +42,141 @@ export async function fetchNotes(deck) {
   }
 }
 
-/** A promise that never settles: used while the page is reloading itself. */
-export function reloadPage() {
+/** A promise that never settles: the page is reloading itself. */
+function reloadPage() {
   window.location.reload();
   return new Promise(() => {});
+}
+
+function showDeckError(error) {
+  const box = $('deck-error');
+  box.textContent = error ? `The deck does not load, the audience keeps the last good version: ${error}` : '';
+  box.hidden = !error;
+}
+
+/** The keys both pages answer, outside the slide frame too. */
+function stepKeys(current) {
+  const next = () => current.next();
+  const prev = () => current.prev();
+  const blackout = () => current.togglePause();
+  return {
+    ArrowRight: next, ArrowDown: next, PageDown: next, ' ': next, n: next,
+    ArrowLeft: prev, ArrowUp: prev, PageUp: prev, p: prev,
+    b: blackout, B: blackout, '.': blackout,
+  };
+}
+
+/**
+ * Mount the shared behaviour on a presenter page.
+ *
+ * @param {object} options
+ *   frames: the deck iframes; the first is driven, the others only reload with it.
+ *   change(view, state): after every local or remote change.
+ *   reloaded(view): after a live reload swapped the slides in place.
+ *   presence(count): the audience count.
+ *   loginHint: what to say when the page is not signed in as presenter.
+ *   timerLabels: {start, pause, resume} for #timer-toggle.
+ *   keys(view): returns a function that picks the action for a key event
+ *     first: an action, false (leave the key alone), or null (use the shared
+ *     step and blackout keys).
+ * @returns {Promise<object|null>} the view (config, current, driver, timer,
+ *   notes, titles, shape, renderTimer), or null when the deck cannot be driven.
+ */
+export async function mountSpeaker(options) {
+  const config = readConfig();
+  const reveals = await Promise.all(options.frames.map((frame) => frameReveal(frame)));
+  if (reveals.some((Reveal) => !Reveal)) {
+    showAlert('This deck does not expose window.Reveal, so it cannot be driven.', 0);
+    return null;
+  }
+  const current = reveals[0];
+  current.configure({ hash: false, history: false });
+  const view = {
+    config,
+    current,
+    reveals,
+    notes: config.notes,
+    titles: config.titles,
+    shape: deckShape(current),
+    timer: new Timer(`presenter.timer.${config.deck}`),
+    driver: null,
+    renderTimer: null,
+  };
+
+  const timerButton = $('timer-toggle');
+  view.renderTimer = () => {
+    const elapsed = view.timer.elapsed();
+    $('elapsed').textContent = formatDuration(elapsed);
+    const labels = options.timerLabels;
+    timerButton.textContent = view.timer.running ? labels.pause : (elapsed ? labels.resume : labels.start);
+  };
+  timerButton.addEventListener('click', () => { view.timer.toggle(); view.renderTimer(); });
+  // The other presenter page of this browser may change the shared timer.
+  window.addEventListener('storage', () => { view.timer.load(); view.renderTimer(); });
+
+  const change = (state) => {
+    // The talk starts when the speaker leaves the first slide.
+    if (!view.timer.running && view.timer.elapsed() === 0 && slideIndex(view.shape, state) > 0) {
+      view.timer.start();
+    }
+    options.change(view, state);
+  };
+
+  view.driver = new Driver(config, current, {
+    change,
+    status: (name) => showStatus($('presenter-connection'), name),
+    message: (msg) => {
+      if (msg.type === 'welcome' && msg.role !== 'presenter') showAlert(options.loginHint, 0);
+      else if (msg.type === 'presence' && options.presence) options.presence(msg.audience);
+      else if (msg.type === 'error') showAlert(`Server: ${msg.message}`);
+      else if (msg.type === 'deck_status') showDeckError(msg.ok ? null : msg.error);
+    },
+    reload: async () => {
+      if (config.kind !== 'markdown') return reloadPage();
+      const swapped = await Promise.all(options.frames.map((frame) => frame.contentWindow.presenterReload()));
+      if (swapped.some((done) => !done)) return reloadPage();
+      const fresh = await fetchNotes(config.deck);
+      if (fresh) {
+        view.notes = fresh.notes;
+        view.titles = fresh.titles;
+        showDeckError(fresh.error && fresh.error.message);
+      }
+      view.shape = deckShape(current);
+      if (options.reloaded) options.reloaded(view);
+      return undefined;
+    },
+  });
+
+  const shared = stepKeys(current);
+  const extra = options.keys ? options.keys(view) : () => null;
+  document.addEventListener('keydown', (event) => {
+    if (event.target instanceof HTMLInputElement || event.altKey || event.ctrlKey || event.metaKey) return;
+    const picked = extra(event);
+    if (picked === false) return; // the page wants this key left alone
+    const action = picked || shared[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  });
+
+  showDeckError(config.deckError && config.deckError.message);
+  view.renderTimer();
+  setInterval(view.renderTimer, 250);
+  return view;
+}
+
+/** Start following the live state, and expose the page to tests and scripts. */
+export async function goLive(view, extra = {}) {
+  await view.driver.start();
+  window.presenterLive = {
+    get seq() { return view.driver.live.seq; },
+    get state() { return view.driver.live.state; },
+    get shape() { return view.shape; },
+    connection: view.driver.connection,
+    driver: view.driver,
+    current: view.current,
+    timer: view.timer,
+    ...extra,
+  };
 }

@@ -44,6 +44,32 @@ export const STATE_EVENTS = [
 ];
 
 /**
+ * Shows server states in a reveal.js instance. While it applies one, and
+ * while `busy` is set by hand (a live reload swapping the slides), the
+ * instance's events are not the viewer's doing: listeners check `busy` so a
+ * state from the server is never taken for a local change and echoed back.
+ */
+export class Mirror {
+  constructor(Reveal) {
+    this.Reveal = Reveal;
+    this.busy = false;
+  }
+
+  /** Show `state` (wire form) unless it is already shown; return whether it changed anything. */
+  apply(state) {
+    if (sameState(this.Reveal.getState(), state)) return false;
+    const was = this.busy;
+    this.busy = true;
+    try {
+      this.Reveal.setState(toReveal(state));
+    } finally {
+      this.busy = was;
+    }
+    return true;
+  }
+}
+
+/**
  * Wait until `win.Reveal` exists and is ready. Decks that import reveal.js as an
  * ES module and never set window.Reveal resolve to null after `timeoutMs`.
  */

@@ -152,7 +152,6 @@ class PresenterPageHandler(PrivateHandler):
         config.update(
             notes=deck.notes,
             titles=list(deck.titles),
-            slideCount=deck.slide_count,
             audienceUrl=self.public_url(f"{base}/"),
             remoteUrl=self.public_url(f"{base}/remote"),
             joinUrl=self.public_url(f"{base}/join"),

@@ -183,11 +183,8 @@ async def test_a_change_that_cannot_be_stored_is_unavailable_and_not_sent(
     await until(lambda: len(process.states()) == 2, "the broadcast after recovery")
 
 
-async def test_two_processes_share_changes_and_numbering(
-    make_live: MakeLive, storage: Storage
-) -> None:
-    if storage.kind == "local":
-        pytest.skip("one process per state dir: sharing between processes is Redis's job")
+@pytest.mark.parametrize("storage", ["redis"], indirect=True)  # SQLite is one process's
+async def test_two_processes_share_changes_and_numbering(make_live: MakeLive) -> None:
     first, second = await make_live(), await make_live()
     await first.live.set_state("talk", SlideState(indexh=1))
     # The second process decides from a state it may not have heard of yet:

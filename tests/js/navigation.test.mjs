@@ -1,5 +1,5 @@
 // The pure navigation arithmetic of static/navigation.js. fragmentSteps,
-// deckShape and slideTitles read the DOM and are covered by the browser tests.
+// deckShape reads the DOM and is covered by the browser tests.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
