@@ -49,9 +49,10 @@ test: install chromium redis
 	$(PYTEST) tests/e2e
 	$(MAKE) --no-print-directory fuzz lint
 
-# The protocol parser and state validation under many more random inputs.
+# The protocol parser, state validation and notes in Markdown under many more random inputs.
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q tests/unit/test_protocol_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(PYTEST) -q tests/unit/test_protocol_fuzz.py \
+	  tests/unit/test_markdown_notes_property.py
 
 test-unit: install
 	node --test tests/js/

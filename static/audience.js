@@ -22,7 +22,8 @@ async function start() {
       history: false,
       // Below 435px reveal.js switches to its scroll view, which cannot follow.
       scrollActivationWidth: null,
-      plugins: window.RevealHighlight ? [window.RevealHighlight] : [],
+      // reveal.js's own plugins render the slides: Markdown first, then code.
+      plugins: [window.RevealMarkdown, window.RevealHighlight].filter(Boolean),
     });
   }
   // Never leave the page hidden, whatever happens below.
@@ -64,10 +65,16 @@ async function reloadInPlace(Reveal) {
   }
   if (fresh.head !== config.head || typeof fresh.slidesHtml !== 'string') return false;
   const before = toWire(Reveal.getState());
-  Reveal.getSlidesElement().innerHTML = fresh.slidesHtml;
+  const slides = Reveal.getSlidesElement();
+  slides.innerHTML = fresh.slidesHtml;
+  const markdown = Reveal.hasPlugin('markdown') ? Reveal.getPlugin('markdown') : null;
+  if (markdown) {
+    await markdown.processSlides(slides);
+    await markdown.convertSlides();
+  }
   const highlight = Reveal.hasPlugin('highlight') ? Reveal.getPlugin('highlight') : null;
   if (highlight) {
-    for (const block of Reveal.getSlidesElement().querySelectorAll('pre code')) highlight.highlightBlock(block);
+    for (const block of slides.querySelectorAll('pre code')) highlight.highlightBlock(block);
   }
   Reveal.sync();
   await jumpTo(Reveal, nearestPosition(deckShape(Reveal), before));

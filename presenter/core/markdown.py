@@ -1,26 +1,35 @@
-"""Render a reveal-md style ``slides.md`` into reveal.js ``<section>`` HTML.
+"""Prepare a reveal-md style ``slides.md`` for reveal.js's own markdown plugin.
 
-Conventions (compatible with reveal-md):
+reveal.js renders the slides, in the browser, with its markdown plugin (as
+reveal-md does): they look exactly as reveal.js makes them. Here the text is
+only split into slides and cleaned of everything that is a note, so notes
+never reach the audience. What the audience gets is one
+``<section data-markdown>`` per slide holding that slide's Markdown, with
+separators the plugin will not split again.
+
+Conventions (reveal-md's):
 
 * optional YAML front matter between ``---`` lines at the top;
-* a line ``---`` separates horizontal slides, ``----`` vertical slides
-  (front matter ``separator`` / ``verticalSeparator`` override them with
-  regular expressions, applied per line in multiline mode);
-* a line starting with ``Note:`` begins the slide's speaker notes;
-* ``<!-- .slide: attrs -->`` sets attributes on the slide's ``<section>``,
-  ``<!-- .element: attrs -->`` on the element before it (or its parent);
-* fenced code becomes ``<pre><code>`` for reveal.js's highlight plugin, with
-  the line-step syntax ```` ```python [1|2-3] ````.
+* a ``---`` line with a blank line before and after separates horizontal
+  slides, ``----`` vertical slides (front matter ``separator`` /
+  ``verticalSeparator`` override them with JavaScript regular expressions,
+  multiline);
+* a line starting with ``Note:`` (or front matter ``notesSeparator``) begins
+  the slide's speaker notes; ``<aside class="notes">`` and ``data-notes``
+  are notes too;
+* ``<!-- .slide: attrs -->`` and ``<!-- .element: attrs -->`` comments, code
+  with line steps, ``revealOptions.markdown``: all reveal.js's own.
 
-Separators and notes markers inside fenced code blocks are ignored. Notes
-never appear in :attr:`RenderedMarkdown.slides_html`.
+Deliberate differences from reveal.js's plugin, stricter and safer (see
+docs/deck-format.md): separators, notes markers and comments inside code
+blocks are code; a slide with two notes markers has its notes from the first;
+a separator line may end in spaces; a ``.slide:`` comment may span lines.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -28,37 +37,35 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 
-from presenter.core import htmltree
-from presenter.core.attributes import ELEMENT_COMMENT, parse_attributes
 from presenter.core.errors import DeckError
-from presenter.core.notes import NOTES_MARKER, strip_html_notes
+from presenter.core.notes import PLUGIN_NOTES, js_regex, strip_text_notes
 
-DEFAULT_SEPARATOR = r"^---[ \t]*$"
-DEFAULT_VERTICAL_SEPARATOR = r"^----[ \t]*$"
-_SLIDE_COMMENT_IN_TEXT = re.compile(r"<!--\s*\.slide:(.*?)-->", re.DOTALL)
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
-_FENCE_INFO = re.compile(r"^(?P<lang>[^\s\[]*)\s*(?:\[(?P<lines>[^\]]*)\])?")
+# reveal-md's separators (a line of dashes between blank lines), allowing
+# trailing spaces on the dash line.
+DEFAULT_SEPARATOR = r"^(\r\n?|\n)---[ \t]*(\r\n?|\n)$"
+DEFAULT_VERTICAL_SEPARATOR = r"^(\r\n?|\n)----[ \t]*(\r\n?|\n)$"
+# What the plugin is told for our one-slide sections: never split again.
+_NEVER = "(?!)"
+_SLIDE_COMMENT = re.compile(r"<!--\s*\.slide:(.*?)-->", re.DOTALL)
+_FENCE_LINE = re.compile(r"^[\s>]*(`{3,}|~{3,})[ \t]*$")
 
 
 @dataclass(frozen=True)
 class Slide:
-    """One rendered slide: its position, ``<section>`` attributes, body and notes."""
+    """One slide: its position, the Markdown the audience gets, its notes and title."""
 
     indexh: int
     indexv: int
-    attrs: tuple[tuple[str, str], ...]
-    html: str
+    markdown: str
     notes_html: str
     title: str
 
 
 @dataclass(frozen=True)
 class RenderedMarkdown:
-    """A rendered Markdown deck. ``slides_html`` is safe to send to the audience."""
+    """A prepared Markdown deck. ``slides_html`` is safe to send to the audience."""
 
     meta: dict[str, Any]
     slides: tuple[Slide, ...]
@@ -107,123 +114,73 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
     return meta, body, i + 2
 
 
-def _fence_ranges(text: str) -> list[tuple[int, int]]:
-    """Character ranges of fenced code blocks (an unclosed fence runs to the end)."""
-    ranges: list[tuple[int, int]] = []
-    pos = 0
-    while True:
-        opening = _FENCE_OPEN.search(text, pos)
-        if opening is None:
-            return ranges
-        marker = opening.group(1)
-        closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$", re.M)
-        line_end = text.find("\n", opening.end())
-        if line_end == -1:
-            ranges.append((opening.start(), len(text)))
-            return ranges
-        close = closing.search(text, line_end + 1)
-        end = close.end() if close else len(text)
-        ranges.append((opening.start(), end))
-        pos = end
-
-
-def _outside(ranges: list[tuple[int, int]], index: int) -> bool:
-    return not any(start <= index < end for start, end in ranges)
-
-
-def split_outside_code(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """Split ``text`` on matches of ``pattern`` that are not inside fenced code."""
-    fences = _fence_ranges(text)
-    parts: list[str] = []
-    last = 0
-    for match in pattern.finditer(text):
-        if match.end() == match.start() or not _outside(fences, match.start()):
-            continue
-        parts.append(text[last : match.start()])
-        last = match.end()
-    parts.append(text[last:])
-    return parts
-
-
-_INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1")
-
-
-def _code_ranges(text: str) -> list[tuple[int, int]]:
-    fences = _fence_ranges(text)
-    spans = [
-        (m.start(), m.end()) for m in _INLINE_CODE.finditer(text) if _outside(fences, m.start())
-    ]
-    return fences + spans
-
-
-def _outside_code_sub(
-    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str
-) -> str:
-    """``pattern.sub(replace, text)`` that leaves fenced and inline code alone."""
-    code = _code_ranges(text)
-
-    def guarded(match: re.Match[str]) -> str:
-        return replace(match) if _outside(code, match.start()) else match.group(0)
-
-    return pattern.sub(guarded, text)
-
-
-def split_notes(text: str) -> tuple[str, str]:
-    """Split one slide's markdown into ``(content, notes)`` at its ``Note:`` line."""
-    fences = _fence_ranges(text)
-    for match in NOTES_MARKER.finditer(text):
-        if _outside(fences, match.start()):
-            return text[: match.start()], text[match.end() :]
-    return text, ""
-
-
-def _render_fence(
-    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    token = tokens[idx]
-    info = _FENCE_INFO.match(token.info.strip())
-    lang = info.group("lang") if info else ""
-    lines = info.group("lines") if info else None
-    attrs = f' class="language-{escape(lang)}"' if lang else ""
-    if lines is not None:
-        attrs += f' data-line-numbers="{escape(lines.strip())}"'
-    code = token.content[:-1] if token.content.endswith("\n") else token.content
-    return f"<pre><code{attrs}>{escape(code, quote=False)}</code></pre>\n"
-
-
 @functools.cache
 def _markdown() -> MarkdownIt:
-    # One parser for the process: rendering does not change it.
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    md.add_render_rule("fence", _render_fence)
-    return md
+    # One parser for the process (rendering does not change it): for finding
+    # code blocks and titles, and for rendering notes on the speaker's pages.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def render_fragment(text: str) -> str:
-    """Markdown to HTML with the slide renderer's rules, without any slide syntax
-    (for notes, and titles of slides rendered elsewhere)."""
+    """Markdown to HTML (CommonMark with tables and strikethrough): for notes, shown
+    to the speaker, and titles of slides reveal.js renders."""
     html: str = _markdown().render(text)
     return html
 
 
-def apply_element_comments(root: htmltree.Element) -> None:
-    """Move each ``<!-- .element: ... -->`` onto the element before it, or its parent.
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for index, char in enumerate(text):
+        if char == "\n":
+            starts.append(index + 1)
+    starts.append(len(text))
+    return starts
 
-    This mirrors reveal.js's markdown plugin: the target is the nearest
-    preceding element sibling, else the parent element.
+
+def code_ranges(text: str, tokens: list[Token] | None = None) -> list[tuple[int, int]]:
+    """Character ranges of the code blocks of ``text``, as CommonMark sees them.
+
+    Indented code blocks and fenced blocks (in lists and quotes too) count;
+    a fence that never closes does not: reveal.js would split on what follows
+    it, so it shields nothing.
     """
-    for element in list(root.iter()):
-        previous: htmltree.Element = element
-        for child in list(element.children):
-            if isinstance(child, htmltree.Element):
-                previous = child
+    tokens = tokens if tokens is not None else _markdown().parse(text)
+    starts = _line_starts(text)
+    lines = text.splitlines()
+    ranges: list[tuple[int, int]] = []
+    for token in tokens:
+        if token.map is None or token.type not in ("fence", "code_block"):
+            continue
+        first, end = token.map
+        if token.type == "fence":
+            closing = _FENCE_LINE.match(lines[end - 1]) if end - 1 > first else None
+            marker = token.markup
+            if (
+                closing is None
+                or closing.group(1)[0] != marker[0]
+                or len(closing.group(1)) < len(marker)
+            ):
                 continue
-            match = ELEMENT_COMMENT.match(child.comment_body) if child.is_comment else None
-            if match is None or previous.tag == "#root":
-                continue
-            for name, value in parse_attributes(match.group(1)):
-                previous.set(name, value)
-            element.children.remove(child)
+        ranges.append((starts[first], starts[min(end, len(starts) - 1)]))
+    return ranges
+
+
+def _outside(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    return not any(a < end and start < b for a, b in ranges)
+
+
+def _compile(
+    meta: dict[str, Any], key: str, default: str, text: str, path: Path
+) -> re.Pattern[str]:
+    value = meta.get(key, default)
+    line = key_line(text, key)
+    if not isinstance(value, str) or not value:
+        raise DeckError(path, f"front matter: {key} must be a non-empty string", line)
+    flags = re.MULTILINE | (re.IGNORECASE if key == "notesSeparator" else 0)
+    pattern = js_regex(value, flags)
+    if pattern is None:
+        raise DeckError(path, f"front matter: {key} is not a valid regular expression", line)
+    return pattern
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -239,22 +196,148 @@ def key_line(text: str, key: str) -> int | None:
     return None
 
 
-def _compile(
-    meta: dict[str, Any], key: str, default: str, text: str, path: Path
-) -> re.Pattern[str]:
-    value = meta.get(key, default)
-    line = key_line(text, key)
-    if not isinstance(value, str) or not value:
-        raise DeckError(path, f"front matter: {key} must be a non-empty string", line)
-    try:
-        return re.compile(value, re.MULTILINE)
-    except re.error as exc:
-        message = f"front matter: {key} is not a valid regular expression ({exc})"
-        raise DeckError(path, message, line) from None
+def split_slides(
+    body: str, separator: re.Pattern[str], vertical: re.Pattern[str]
+) -> list[list[str]]:
+    """Split the body as reveal.js's plugin does, but never inside a code block.
+
+    Returns:
+        One list per horizontal slide: its vertical slides (one for a plain slide).
+    """
+    shielded = code_ranges(body)
+    matches = []
+    for pattern, horizontal in ((separator, True), (vertical, False)):
+        for match in pattern.finditer(body):
+            if match.end() > match.start() and _outside(shielded, match.start(), match.end()):
+                matches.append((match.start(), match.end(), horizontal))
+    matches.sort()
+    groups: list[list[str]] = [[]]
+    position = 0
+    for start, end, horizontal in matches:
+        if start < position:
+            continue  # overlaps the separator just taken
+        groups[-1].append(body[position:start])
+        if horizontal:
+            groups.append([])
+        position = end
+    groups[-1].append(body[position:])
+    return groups
+
+
+def _outside_code_sub(
+    pattern: re.Pattern[str], text: str, ranges: list[tuple[int, int]], replace: Any
+) -> str:
+    def guarded(match: re.Match[str]) -> str:
+        if _outside(ranges, match.start(), match.end()):
+            return str(replace(match))
+        return match.group(0)
+
+    return pattern.sub(guarded, text)
+
+
+def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]:
+    """Cut one slide's Markdown into what the audience gets and its notes (Markdown).
+
+    The notes start at the first notes separator outside code; ``.slide:``
+    comments among them still apply to the slide, so they move back to it.
+    ``<aside class="notes">`` and ``data-notes`` outside code are notes too.
+    """
+    ranges = code_ranges(source)
+    marker = next(
+        (
+            m
+            for m in notes.finditer(source)
+            if m.end() > m.start() and _outside(ranges, m.start(), m.end())
+        ),
+        None,
+    )
+    content, notes_md = (
+        (source, "")
+        if marker is None
+        else (
+            source[: marker.start()],
+            source[marker.end() :],
+        )
+    )
+    found: list[str] = []
+    if notes_md:
+        notes_ranges = code_ranges(notes_md)
+        moved: list[str] = []
+
+        def take(match: re.Match[str]) -> str:
+            moved.append(match.group(0))
+            return ""
+
+        notes_md = _outside_code_sub(_SLIDE_COMMENT, notes_md, notes_ranges, take)
+        if moved:
+            content = content.rstrip("\n") + "\n\n" + "\n".join(moved) + "\n"
+    content_ranges = code_ranges(content)
+    content = _outside_code_sub(_SLIDE_COMMENT, content, content_ranges, _one_line)
+    content = _cut_html_notes(content, found)
+    parts = [p for p in [*found, notes_md.strip()] if p]  # in the order they were written
+    return content, "\n\n".join(parts) if parts else None
+
+
+def _one_line(match: re.Match[str]) -> str:
+    # reveal.js reads only the first line of a .slide: comment; take them all.
+    return "<!-- .slide: " + " ".join(match.group(1).split()) + " -->"
+
+
+def _cut_html_notes(text: str, found: list[str]) -> str:
+    """Take asides and ``data-notes`` out of ``text`` where they are not code."""
+    out: list[str] = []
+    position = 0
+    for start, end in code_ranges(text):
+        kept, notes = strip_text_notes(text[position:start])
+        out.extend([kept, text[start:end]])
+        found.extend(notes)
+        position = end
+    kept, notes = strip_text_notes(text[position:])
+    out.append(kept)
+    found.extend(notes)
+    return "".join(out)
+
+
+def _title(markdown: str) -> str:
+    tokens = _markdown().parse(markdown)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in ("h1", "h2", "h3"):
+            inline = tokens[index + 1]
+            words = "".join(
+                child.content
+                for child in inline.children or []
+                if child.type in ("text", "code_inline")
+            )
+            return " ".join(words.split())
+        if token.type == "html_block":
+            found = re.search(r"<h([123])\b[^>]*>(.*?)</h\1>", token.content, re.S | re.I)
+            if found:
+                return " ".join(re.sub(r"<[^>]+>", "", found.group(2)).split())
+    return ""
+
+
+def smarten(text: str) -> str:
+    """Typographic quotes, dashes and ellipses, as the plugin's ``smartypants`` makes them
+    (for titles the speaker's outline shows beside the slides)."""
+    text = text.replace("---", "\u2014").replace("--", "\u2013").replace("...", "\u2026")
+    text = re.sub(r"(^|[\s(\[{\u2014\u2013])\"", "\\1\u201c", text)
+    text = text.replace('"', "\u201d")
+    text = re.sub(r"(^|[\s(\[{\u2014\u2013])'", "\\1\u2018", text)
+    return text.replace("'", "\u2019")
+
+
+def _section(markdown: str) -> str:
+    # The slide's text exactly as reveal.js's plugin would have cut it (a
+    # browser drops the newline that follows <textarea>): the plugin then
+    # treats its first line's indentation as it does in reveal.js.
+    return (
+        f'<section data-markdown data-separator="{_NEVER}" data-separator-notes="{_NEVER}">'
+        f"<textarea data-template>\n{escape(markdown, quote=False)}</textarea></section>\n"
+    )
 
 
 def render_markdown(text: str, path: Path) -> RenderedMarkdown:
-    """Render the text of ``slides.md`` found at ``path``.
+    """Prepare the text of ``slides.md`` found at ``path``.
 
     Raises:
         DeckError: broken front matter or an invalid separator regex.
@@ -262,65 +345,32 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     meta, body, _ = split_front_matter(text, path)
     separator = _compile(meta, "separator", DEFAULT_SEPARATOR, text, path)
     vertical = _compile(meta, "verticalSeparator", DEFAULT_VERTICAL_SEPARATOR, text, path)
+    notes_separator = _compile(meta, "notesSeparator", PLUGIN_NOTES, text, path)
     options = meta.get("revealOptions", {})
     if options is None:
         options = {}
     if not isinstance(options, dict):
         line = key_line(text, "revealOptions")
         raise DeckError(path, "front matter: revealOptions must be a mapping", line)
-    md = _markdown()
     slides: list[Slide] = []
     sections: list[str] = []
     notes: dict[str, str] = {}
-    for h, horizontal in enumerate(split_outside_code(body, separator)):
-        stack: list[Slide] = []
-        for v, source in enumerate(split_outside_code(horizontal, vertical)):
-            slide = _render_slide(md, source, h, v)
-            stack.append(slide)
-            if slide.notes_html:
-                notes[f"{h}.{v}"] = slide.notes_html
-        slides.extend(stack)
-        if len(stack) == 1:
-            sections.append(_section(stack[0]))
+    smart = isinstance(options.get("markdown"), dict) and bool(
+        options["markdown"].get("smartypants")
+    )
+    for h, stack in enumerate(split_slides(body, separator, vertical)):
+        made = []
+        for v, source in enumerate(stack):
+            content, notes_md = prepare_slide(source, notes_separator)
+            notes_html = render_fragment(notes_md).strip() if notes_md else ""
+            if notes_html:
+                notes[f"{h}.{v}"] = notes_html
+            title = _title(content)
+            made.append(Slide(h, v, content, notes_html, smarten(title) if smart else title))
+        slides.extend(made)
+        if len(made) == 1:
+            sections.append(_section(made[0].markdown))
         else:
-            inner = "".join(_section(slide) for slide in stack)
+            inner = "".join(_section(slide.markdown) for slide in made)
             sections.append(f"<section>\n{inner}</section>\n")
     return RenderedMarkdown(meta, tuple(slides), "".join(sections), notes, options)
-
-
-def _section(slide: Slide) -> str:
-    tag = htmltree.Element("section")
-    for name, value in slide.attrs:
-        tag.set(name, value)
-    return f"{tag.start_tag()}\n{slide.html}</section>\n"
-
-
-def _render_slide(md: MarkdownIt, source: str, h: int, v: int) -> Slide:
-    content, notes_md = split_notes(source)
-    attrs: list[tuple[str, str]] = []
-
-    def take(match: re.Match[str]) -> str:
-        attrs.extend(parse_attributes(match.group(1)))
-        return ""
-
-    content = _outside_code_sub(_SLIDE_COMMENT_IN_TEXT, take, content)
-    tree = htmltree.parse(md.render(content))
-    apply_element_comments(tree)
-    html_notes = strip_html_notes(tree)
-    notes_parts = [md.render(notes_md).strip()] if notes_md.strip() else []
-    notes_parts.extend(html_notes)
-    # Notes given as a data-notes slide attribute go to the speaker only.
-    section_attrs = []
-    for name, value in attrs:
-        if name == "data-notes":
-            notes_parts.append(escape(value))
-        else:
-            section_attrs.append((name, value))
-    return Slide(
-        indexh=h,
-        indexv=v,
-        attrs=tuple(section_attrs),
-        html=htmltree.serialize(tree),
-        notes_html="\n".join(notes_parts),
-        title=htmltree.heading_text(tree),
-    )

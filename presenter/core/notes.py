@@ -105,7 +105,7 @@ class PluginSlide:
     notes: str | None
 
 
-def _js_regex(source: str, flags: int) -> re.Pattern[str] | None:
+def js_regex(source: str, flags: int) -> re.Pattern[str] | None:
     """Compile a JavaScript regular expression source the way JavaScript reads it.
 
     The two agree on what decks use for separators, but for ``^`` and ``$``
@@ -162,8 +162,8 @@ def _plugin_spans(text: str, separators: PluginSeparators) -> list[list[tuple[in
     # match of the horizontal one alone ends a horizontal slide.
     separator = separators.separator or PLUGIN_SEPARATOR
     combined = separator + (f"|{separators.vertical}" if separators.vertical else "")
-    splitter = _js_regex(combined, re.MULTILINE)
-    horizontal = _js_regex(separator, 0)
+    splitter = js_regex(combined, re.MULTILINE)
+    horizontal = js_regex(separator, 0)
     if splitter is None or horizontal is None:
         return [[(0, len(text))]]
     groups: list[list[tuple[int, int]]] = []
@@ -204,7 +204,7 @@ def cut_plugin_notes(
         :func:`plugin_slides` groups them) with their notes.
     """
     flags = re.MULTILINE | re.IGNORECASE
-    notes_pattern = _js_regex(separators.notes or PLUGIN_NOTES, flags) or _js_regex(
+    notes_pattern = js_regex(separators.notes or PLUGIN_NOTES, flags) or js_regex(
         PLUGIN_NOTES, flags
     )
     assert notes_pattern is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -21,98 +22,143 @@ def section_tags(html: str) -> list[str]:
     return re.findall(r"</?section[^>]*>", html)
 
 
-# Separators
+def templates(rendered: RenderedMarkdown) -> list[str]:
+    """The Markdown of each slide, as the audience's reveal.js reads it."""
+    return [
+        html.unescape(t)
+        for t in re.findall(
+            r"<textarea data-template>\n(.*?)</textarea>", rendered.slides_html, re.S
+        )
+    ]
+
+
+def audience(rendered: RenderedMarkdown) -> str:
+    return "\n".join(templates(rendered))
+
+
+# Separators (reveal-md's: a dash line between blank lines)
 
 
 def test_default_separators_build_horizontal_and_vertical_slides() -> None:
     rendered = render("# A\n\n---\n\n# B\n\n----\n\n# C\n\n---\n\n# D\n")
     positions = [(s.indexh, s.indexv, s.title) for s in rendered.slides]
     assert positions == [(0, 0, "A"), (1, 0, "B"), (1, 1, "C"), (2, 0, "D")]
-    assert section_tags(rendered.slides_html) == [
-        "<section>",
-        "</section>",
-        "<section>",  # the vertical stack
-        "<section>",
-        "</section>",
-        "<section>",
-        "</section>",
-        "</section>",
-        "<section>",
-        "</section>",
-    ]
-    stack = rendered.slides_html.split("<h1>A</h1>")[1]
-    assert re.search(r"<section>\s*<section>\s*<h1>B</h1>", stack)
-    assert re.search(r"<h1>C</h1>\s*</section>\s*</section>", stack)
+    tags = [t.split()[0] for t in section_tags(rendered.slides_html)]
+    assert tags == [
+        "<section", "</section>",
+        "<section>", "<section", "</section>", "<section", "</section>", "</section>",
+        "<section", "</section>",
+    ]  # fmt: skip
+    assert [t.strip() for t in templates(rendered)] == ["# A", "# B", "# C", "# D"]
 
 
-def test_a_deck_without_separators_is_one_slide() -> None:
-    rendered = render("# Only\n\ntext\n")
+def test_every_slide_is_one_markdown_section_the_plugin_will_not_split_again() -> None:
+    rendered = render("# A\n\nsome text\n")
+    assert rendered.slides_html.startswith(
+        '<section data-markdown data-separator="(?!)" data-separator-notes="(?!)">'
+    )
     assert len(rendered.slides) == 1
-    assert section_tags(rendered.slides_html) == ["<section>", "</section>"]
+
+
+def test_a_dash_line_without_blank_lines_around_is_not_a_separator() -> None:
+    # reveal-md's separator needs the blank lines: these are a heading underline and a rule.
+    rendered = render("Title\n---\n\ntext\n***\n---\nmore\n")
+    assert len(rendered.slides) == 1
+
+
+def test_a_separator_line_may_end_in_spaces() -> None:
+    # A deliberate difference: reveal.js would not split here.
+    assert len(render("# A\n\n---   \n\n# B\n").slides) == 2
 
 
 def test_separator_lines_must_stand_alone() -> None:
-    rendered = render("# A\n\ntext --- more\n\n  ---\n")
-    assert len(rendered.slides) == 1
+    assert len(render("# A\n\ntext --- more\n\n  ---x\n").slides) == 1
 
 
 def test_custom_separators_from_front_matter() -> None:
     text = (
-        "---\n"
-        'separator: "^<!--s-->$"\n'
-        'verticalSeparator: "^<!--v-->$"\n'
-        "---\n"
-        "# A\n<!--s-->\n# B\n<!--v-->\n# C\n\n---\n\nstill C\n"
+        "---\nseparator: '^===$'\nverticalSeparator: '^\\.\\.\\.$'\n---\n# A\n===\n# B\n...\n# C\n"
     )
-    rendered = render(text)
-    assert [(s.indexh, s.indexv, s.title) for s in rendered.slides] == [
-        (0, 0, "A"),
-        (1, 0, "B"),
-        (1, 1, "C"),
-    ]
-    # With custom separators, --- is a plain thematic break.
-    assert "<hr" in rendered.slides[2].html
-    assert "still C" in rendered.slides[2].html
-    assert "<!--s-->" not in rendered.slides_html
-    assert "<!--v-->" not in rendered.slides_html
+    positions = [(s.indexh, s.indexv, s.title) for s in render(text).slides]
+    assert positions == [(0, 0, "A"), (1, 0, "B"), (1, 1, "C")]
 
 
 @pytest.mark.parametrize("fence", ["```", "~~~", "````"])
 def test_separators_inside_fenced_code_do_not_split(fence: str) -> None:
-    text = f"# Code\n\n{fence}yaml\n---\nkey: 1\n----\n{fence}\n\nafter\n\n---\n\n# Next\n"
+    rendered = render(f"# A\n\n{fence}\nbefore\n\n---\n\nkey: 1\n\n----\n\n{fence}\n\n---\n\n# B\n")
+    assert [s.title for s in rendered.slides] == ["A", "B"]
+    assert "before\n\n---\n\nkey: 1\n\n----" in templates(rendered)[0]
+
+
+def test_separators_in_indented_code_and_in_a_list_item_fence_do_not_split() -> None:
+    text = (
+        "# A\n\n    code\n\n    ---\n\n    more code\n\n"
+        "1. item\n\n    ```\n    x\n\n    ---\n\n    y\n    ```\n\n---\n\n# B\n"
+    )
+    assert [s.title for s in render(text).slides] == ["A", "B"]
+
+
+def test_an_inline_code_line_is_not_a_fence() -> None:
+    # A backtick fence's info string cannot hold a backtick: this line is inline code.
+    text = "## A\n\n```<b>x</b>``` is inline code\n\n---\n\n## B\n\nNote: secret B\n"
     rendered = render(text)
-    assert [s.title for s in rendered.slides] == ["Code", "Next"]
-    code = rendered.slides[0].html
-    assert "---\nkey: 1\n----" in code
-    assert "after" in code
+    assert [s.title for s in rendered.slides] == ["A", "B"]
+    assert "secret B" not in rendered.slides_html
+    assert "secret B" in rendered.notes["1.0"]
 
 
-def test_unclosed_fence_protects_the_rest_of_the_slide() -> None:
-    rendered = render("# A\n\n```\ncode\n---\nmore\n")
-    assert len(rendered.slides) == 1
+def test_an_unclosed_fence_shields_nothing() -> None:
+    # reveal.js splits after it (the fence runs to the end of its own slide), so do we:
+    # what follows must not become code the audience sees.
+    rendered = render("# A\n\n```\ncode\n\n---\n\n# B\n\nNote: SECRET\n")
+    assert [s.title for s in rendered.slides] == ["A", "B"]
+    assert "SECRET" not in rendered.slides_html
 
 
 # Notes
 
 
-def test_note_marker_moves_notes_out_of_slides_html() -> None:
+def test_note_marker_moves_notes_out_of_the_audience_markdown() -> None:
     rendered = render(
         "# One\n\nvisible\n\nNote:\nSPEAKER-ONLY-1\n\n---\n\n# Two\n\nnotes: speaker-only-2\n"
     )
     assert "SPEAKER-ONLY-1" not in rendered.slides_html
     assert "speaker-only-2" not in rendered.slides_html
     assert "Note:" not in rendered.slides_html
-    assert "visible" in rendered.slides_html
+    assert "visible" in audience(rendered)
     assert "SPEAKER-ONLY-1" in rendered.notes["0.0"]
     assert "speaker-only-2" in rendered.notes["1.0"]
     assert set(rendered.notes) == {"0.0", "1.0"}
 
 
-@pytest.mark.parametrize("marker", ["Note:", "note:", "NOTE:", "Notes:", "notes:", "  Note:"])
+@pytest.mark.parametrize("marker", ["Note:", "note:", "NOTE:", "Notes:", "notes:"])
 def test_note_marker_is_case_insensitive(marker: str) -> None:
     rendered = render(f"# T\n\n{marker} HIDDEN-TEXT\n")
     assert "HIDDEN-TEXT" not in rendered.slides_html
     assert "HIDDEN-TEXT" in rendered.notes["0.0"]
+
+
+def test_an_indented_note_line_is_text_as_in_reveal_js() -> None:
+    # The plugin's separator is "^s*notes?:": a marker must start its line.
+    rendered = render("# T\n\nsome text\n  Note: still text\n")
+    assert rendered.notes == {}
+    assert "Note: still text" in audience(rendered)
+
+
+def test_two_markers_make_notes_from_the_first() -> None:
+    rendered = render("# T\n\nshown\n\nNote: ONE\n\nNote: TWO\n")
+    assert "ONE" not in rendered.slides_html and "TWO" not in rendered.slides_html
+    assert "ONE" in rendered.notes["0.0"] and "TWO" in rendered.notes["0.0"]
+
+
+def test_notes_separator_from_front_matter() -> None:
+    text = (
+        "---\nnotesSeparator: '^Speaker:'\n---\n# A\n\nNote: plain text here\n\nSpeaker: secret A\n"
+    )
+    rendered = render(text)
+    assert "secret A" not in rendered.slides_html
+    assert "secret A" in rendered.notes["0.0"]
+    assert "Note: plain text here" in audience(rendered)
 
 
 def test_notes_are_rendered_as_markdown() -> None:
@@ -128,113 +174,77 @@ def test_notes_of_vertical_slides_are_keyed_by_h_and_v() -> None:
     assert "NOTE-C" not in rendered.slides_html
 
 
-def test_note_marker_inside_fenced_code_is_code() -> None:
-    rendered = render("# T\n\n```text\nNote: part of the code\n```\n")
+@pytest.mark.parametrize(
+    "code",
+    [
+        "```text\nNote: part of the code\n```",
+        "    Note: part of the code",
+        "1. item\n\n    ```\n    Note: part of the code\n    ```",
+    ],
+)
+def test_a_note_marker_inside_code_is_code(code: str) -> None:
+    rendered = render(f"# T\n\n{code}\n\nafter the code\n")
     assert rendered.notes == {}
-    assert "Note: part of the code" in rendered.slides_html
+    assert "Note: part of the code" in audience(rendered)
+    assert "after the code" in audience(rendered)
 
 
-def test_aside_notes_are_removed_and_kept_for_the_speaker() -> None:
-    rendered = render('# T\n\nshown\n\n<aside class="notes">ASIDE-SECRET</aside>\n')
-    assert "ASIDE-SECRET" not in rendered.slides_html
+def test_aside_notes_and_data_notes_are_cut_and_kept_for_the_speaker() -> None:
+    rendered = render(
+        '# T\n\nshown\n\n<aside class="notes">ASIDE-SECRET</aside>\n\n'
+        '<!-- .slide: data-notes="ATTR-SECRET" data-background="#000" -->\n'
+    )
+    assert "SECRET" not in rendered.slides_html
     assert "<aside" not in rendered.slides_html
-    assert "shown" in rendered.slides_html
-    assert rendered.notes["0.0"] == "ASIDE-SECRET"
+    assert "shown" in audience(rendered)
+    assert 'data-background="#000"' in audience(rendered)
+    assert "ASIDE-SECRET" in rendered.notes["0.0"]
+    assert "ATTR-SECRET" in rendered.notes["0.0"]
 
 
-def test_aside_notes_and_note_marker_are_both_kept() -> None:
-    rendered = render('# T\n\n<aside class="notes">FROM-ASIDE</aside>\n\nNote: FROM-MARKER\n')
-    assert "FROM-ASIDE" in rendered.notes["0.0"]
-    assert "FROM-MARKER" in rendered.notes["0.0"]
-    assert "FROM-" not in rendered.slides_html
+def test_html_notes_inside_code_are_code() -> None:
+    text = '# T\n\n```html\n<aside class="notes">example</aside>\n```\n'
+    rendered = render(text)
+    assert rendered.notes == {}
+    assert '<aside class="notes">example</aside>' in audience(rendered)
 
 
 def test_other_asides_stay() -> None:
     rendered = render('# T\n\n<aside class="sidebar">KEEP-ME</aside>\n')
-    assert "KEEP-ME" in rendered.slides_html
+    assert "KEEP-ME" in audience(rendered)
     assert rendered.notes == {}
 
 
-# Slide and element attributes
+# Slide comments (reveal.js applies them; these are the ones we move or mend)
 
 
-def test_slide_comment_sets_section_attributes_and_disappears() -> None:
-    rendered = render('# A\n\n---\n\n<!-- .slide: data-background="#123" class="x" -->\n\n# B\n')
-    assert '<section data-background="#123" class="x">' in rendered.slides_html
-    assert ".slide:" not in rendered.slides_html
-    assert rendered.slides[1].attrs == (("data-background", "#123"), ("class", "x"))
-    assert rendered.slides[0].attrs == ()
+def test_a_slide_comment_among_the_notes_still_applies_to_the_slide() -> None:
+    rendered = render('# T\n\nNote: words\n<!-- .slide: data-background="#f00" -->\nmore words\n')
+    assert '<!-- .slide: data-background="#f00" -->' in audience(rendered)
+    assert "words" in rendered.notes["0.0"] and ".slide" not in rendered.notes["0.0"]
 
 
-def test_slide_comment_applies_to_its_own_vertical_slide() -> None:
-    rendered = render('# A\n\n----\n\n<!-- .slide: data-state="deep" -->\n# B\n')
-    html = rendered.slides_html
-    assert re.search(r'<section data-state="deep">\s*<h1>B</h1>', html)
-    assert html.count("data-state") == 1
+def test_a_multi_line_slide_comment_is_made_one_line() -> None:
+    rendered = render('# T\n\n<!-- .slide:\n  data-background="#f00"\n  class="big" -->\n')
+    assert '<!-- .slide: data-background="#f00" class="big" -->' in audience(rendered)
 
 
-def test_slide_comment_inside_fenced_code_is_left_alone() -> None:
-    # A slide that teaches the syntax must show it, not apply it.
-    rendered = render('# Syntax\n\n```html\n<!-- .slide: data-background="#f00" -->\n```\n')
-    assert rendered.slides[0].attrs == ()
-    assert "&lt;!-- .slide: data-background=" in rendered.slides_html
+def test_a_slide_comment_inside_code_is_code() -> None:
+    text = '# T\n\n    <!-- .slide:\n      data-background="#f00" -->\n'
+    assert '    <!-- .slide:\n      data-background="#f00" -->' in audience(render(text))
 
 
-def test_element_comment_applies_to_list_items() -> None:
-    rendered = render('- one <!-- .element: class="fragment" data-fragment-index="2" -->\n- two\n')
-    html = rendered.slides_html
-    assert '<li class="fragment" data-fragment-index="2">one' in html
-    assert "<li>two</li>" in html
-    assert ".element:" not in html
+def test_a_slide_is_handed_over_as_reveal_js_would_cut_it() -> None:
+    # The plugin strips a slide's first-line indentation from every line (so this
+    # code becomes a paragraph, as in reveal.js): the text must reach it unchanged.
+    rendered = render("# A\n\n---\n\n    code first\n        deeper\n")
+    assert templates(rendered)[1] == "\n    code first\n        deeper\n"
 
 
-def test_element_comment_applies_to_preceding_image() -> None:
-    rendered = render('![logo](img/logo.png) <!-- .element: class="r-stretch" -->\n')
-    assert re.search(r'<img src="img/logo.png" alt="logo" class="r-stretch">', rendered.slides_html)
-    assert "<p>" in rendered.slides_html and "<p class" not in rendered.slides_html
-
-
-def test_element_comment_appends_to_existing_class() -> None:
-    rendered = render('<p class="big">x <!-- .element: class="fragment" --></p>\n')
-    assert '<p class="big fragment">x' in rendered.slides_html
-
-
-def test_element_comment_applies_to_parent_when_no_element_precedes() -> None:
-    rendered = render('Some text <!-- .element: class="fragment" -->\n')
-    assert '<p class="fragment">Some text' in rendered.slides_html
-
-
-# Code and raw HTML
-
-
-def test_fenced_code_with_line_steps_is_escaped() -> None:
-    rendered = render('```python [1|2-3]\nif a < b and c > d:\n    s = "&"\n```\n')
-    assert (
-        '<pre><code class="language-python" data-line-numbers="1|2-3">'
-        "if a &lt; b and c &gt; d:\n"
-        '    s = "&amp;"</code></pre>'
-    ) in rendered.slides_html
-
-
-def test_fenced_code_without_language() -> None:
-    rendered = render("```\n<b>x</b>\n```\n")
-    assert "<pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre>" in rendered.slides_html
-
-
-def test_fenced_code_with_language_only_has_no_line_numbers() -> None:
-    rendered = render("```js\nx()\n```\n")
-    assert '<code class="language-js">x()</code>' in rendered.slides_html
-
-
-def test_raw_html_passes_through() -> None:
-    source = '<div class="r-hstack" style="gap: 1em"><span data-id="box">Box</span></div>'
-    rendered = render(f"# T\n\n{source}\n")
-    assert source in rendered.slides_html
-
-
-def test_markdown_text_is_escaped() -> None:
-    rendered = render("Q&A about 1 < 2\n")
-    assert "Q&amp;A about 1 &lt; 2" in rendered.slides_html
+def test_markdown_is_escaped_for_the_template() -> None:
+    rendered = render("Q&A about 1 < 2 and </textarea>\n")
+    assert "Q&amp;A about 1 &lt; 2 and &lt;/textarea&gt;" in rendered.slides_html
+    assert "Q&A about 1 < 2 and </textarea>" in audience(rendered)
 
 
 # Front matter
@@ -251,7 +261,7 @@ def test_front_matter_is_parsed_and_not_rendered() -> None:
         "revealOptions": {"transition": "none", "controls": False},
     }
     assert "My talk" not in rendered.slides_html
-    assert "theme" not in rendered.slides_html
+    assert "theme" not in audience(rendered)
     assert [s.title for s in rendered.slides] == ["First"]
 
 
