@@ -439,3 +439,23 @@ async def test_a_presenter_socket_of_a_broken_deck_is_told_at_once(
         assert status["error"].startswith("slides.md:2: ")
         assert (await recv(audience))["type"] == "welcome"
         assert await drain(audience) == []
+
+
+async def test_a_markdown_deck_gets_reveal_js_defaults_not_reveal_mds(
+    make_server: MakeServer, tmp_path: Path
+) -> None:
+    # docs/deck-format.md "Defaults": nothing is added to what the deck sets.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "slides.md").write_text("# Only\n", encoding="utf-8")
+    tuned = tmp_path / "tuned"
+    tuned.mkdir()
+    (tuned / "slides.md").write_text(
+        "---\nrevealOptions:\n  slideNumber: true\n  markdown:\n    smartypants: true\n---\n# T\n",
+        encoding="utf-8",
+    )
+    server = await make_server(decks={"bare": bare, "tuned": tuned})
+    bare_config = page_config(await get(server, "/decks/bare/"))
+    assert bare_config["reveal"] == {}
+    tuned_config = page_config(await get(server, "/decks/tuned/"))
+    assert tuned_config["reveal"] == {"slideNumber": True, "markdown": {"smartypants": True}}
