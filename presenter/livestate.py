@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 
 from presenter.backend import Backend
 from presenter.core import protocol
@@ -19,15 +21,10 @@ from presenter.core.errors import Unavailable
 from presenter.core.frames import Frame
 from presenter.core.session import SLIDE, Record, Snapshot
 from presenter.core.state import SlideState
+from presenter.core.timer import TIMER, Action, TalkTimer
 from presenter.hub import Hub
 
 log = logging.getLogger("presenter.live")
-
-
-def _frame(record: Record) -> Frame:
-    """The message a record is broadcast as."""
-    snapshot = Snapshot.of(record)
-    return protocol.state_frame(snapshot.seq, snapshot.state)
 
 
 class LiveState:
@@ -36,11 +33,13 @@ class LiveState:
     Args:
         backend: where records are stored and published.
         hub: this process's sockets.
+        clock: wall-clock seconds (the talk timer's time).
     """
 
-    def __init__(self, backend: Backend, hub: Hub) -> None:
+    def __init__(self, backend: Backend, hub: Hub, clock: Callable[[], float] = time.time) -> None:
         self._backend = backend
         self._hub = hub
+        self._clock = clock
         self._records: dict[tuple[str, str], Record] = {}
         self._sent: dict[tuple[str, str], int] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -59,6 +58,7 @@ class LiveState:
         """Read a deck's state (a deck added while running); unreadable now, later."""
         with contextlib.suppress(Unavailable):
             await self._current(deck, SLIDE)
+            await self._current(deck, TIMER)
 
     def snapshot(self, deck: str) -> Snapshot:
         """The slide state of ``deck`` as this process knows it (the first slide, seq 0,
@@ -86,9 +86,46 @@ class LiveState:
             if current is None and state == SlideState():
                 return Snapshot(deck)  # the start of a deck nobody moved yet
             seen = current.seq if current is not None else 0
-            record, _ = await self._backend.apply(deck, SLIDE, state.to_json(), seen)
+            record, changed = await self._backend.apply(deck, SLIDE, state.to_json(), seen)
             self._remember(record)
-            return Snapshot.of(record)
+        if changed and (state.indexh, state.indexv) != (0, 0) and self.timer(deck)[1].pristine:
+            # The talk starts when the speaker leaves the first slide.
+            with contextlib.suppress(Unavailable):
+                await self.work_timer(deck, "start")
+        return Snapshot.of(record)
+
+    def timer(self, deck: str) -> tuple[int, TalkTimer]:
+        """The talk timer of ``deck`` and its ``seq`` (0 and a reset timer before any)."""
+        record = self._records.get((deck, TIMER))
+        if record is None:
+            return 0, TalkTimer()
+        return record.seq, TalkTimer.from_json(record.value)
+
+    def timer_frame(self, deck: str) -> Frame:
+        """The ``timer`` message for a presenter who just arrived."""
+        seq, timer = self.timer(deck)
+        return protocol.timer(seq, timer, self._clock())
+
+    async def work_timer(self, deck: str, action: Action) -> TalkTimer:
+        """Start, pause or reset the talk timer of ``deck`` for every presenter device.
+
+        Raises:
+            Unavailable: it cannot be stored; nothing changed.
+        """
+        key = (deck, TIMER)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            current = await self._current(deck, TIMER)
+            before = TalkTimer.from_json(current.value) if current is not None else TalkTimer()
+            after = before.apply(action, self._clock())
+            if after == before:
+                return before
+            seen = current.seq if current is not None else 0
+            record, _ = await self._backend.apply(deck, TIMER, after.to_json(), seen)
+            self._remember(record)
+            return TalkTimer.from_json(record.value)
 
     async def _current(self, deck: str, kind: str) -> Record | None:
         record = self._records.get((deck, kind))
@@ -115,7 +152,13 @@ class LiveState:
         if record.seq <= self._sent.get(key, 0):
             return
         self._sent[key] = record.seq
-        self._hub.broadcast(record.deck, _frame(record))
+        if record.kind == TIMER:  # the speaker's business only
+            timer = TalkTimer.from_json(record.value)
+            frame = protocol.timer(record.seq, timer, self._clock())
+            self._hub.broadcast_presenters(record.deck, frame)
+            return
+        snapshot = Snapshot.of(record)
+        self._hub.broadcast(record.deck, protocol.state_frame(snapshot.seq, snapshot.state))
 
     def _status(self, up: bool) -> None:
         if not up:

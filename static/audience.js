@@ -84,6 +84,7 @@ async function reloadInPlace(Reveal) {
 function follow(Reveal) {
   const button = document.getElementById('back-to-live');
   const indicator = document.getElementById('presenter-connection');
+  const hint = document.getElementById('presenter-hint');
   const live = new LiveSnapshot(config.seq, config.state);
   const mirror = new Mirror(Reveal);
   let following = true;
@@ -98,7 +99,14 @@ function follow(Reveal) {
   for (const name of STATE_EVENTS) {
     Reveal.on(name, () => {
       if (mirror.busy || !following) return;
-      if (!sameState(Reveal.getState(), live.state)) setFollowing(false);
+      if (sameState(Reveal.getState(), live.state)) return;
+      // While following, only the presenter ends a blackout: the viewer's
+      // resume (button, B or .) is undone, and the page keeps following.
+      if (live.state.paused && !Reveal.isPaused()) {
+        mirror.apply(live.state);
+        return;
+      }
+      setFollowing(false);
     });
   }
   if (button) button.addEventListener('click', () => setFollowing(true));
@@ -115,6 +123,7 @@ function follow(Reveal) {
         });
         return;
       }
+      if (msg.type === 'welcome' && hint) hint.hidden = !msg.signedIn;
       if (live.take(msg) && following) mirror.apply(live.state);
     },
   }, { eventsUrl: config.events });

@@ -4,7 +4,7 @@
 // the remote is in speaker.js.
 
 import { nextStep, slideCount, slideIndex } from './navigation.js';
-import { formatDuration, pace, timingPlan } from './pacing.js';
+import { formatDuration, pace } from './pacing.js';
 import { goLive, mountSpeaker, renderNotes } from './speaker.js';
 import { jumpTo, sameState } from './state.js';
 
@@ -62,12 +62,6 @@ function buildOutline(view) {
   }));
 }
 
-function timingPlanOf(current) {
-  const timings = current.getSlides().map((slide) => slide.getAttribute('data-timing'));
-  const revealConfig = current.getConfig();
-  return timingPlan(timings, { totalTime: revealConfig.totalTime, defaultTiming: revealConfig.defaultTiming });
-}
-
 function joinCodes(config) {
   // The remote's one-time link is made only when asked for.
   const dialog = $('qr-dialog');
@@ -89,7 +83,6 @@ function joinCodes(config) {
 async function main() {
   setLayout(prefs.get('layout', 'classic'));
   let notesSize = setNotesSize(prefs.get('notesSize', 22));
-  let plan = null;
   let previewTarget = null;
   let dialog = null;
 
@@ -120,15 +113,14 @@ async function main() {
     presence: (count) => { $('audience-count').textContent = String(count); },
     reloaded: (v) => {
       previewTarget = null;
-      plan = timingPlanOf(v.current);
-      $('pacing').hidden = !plan;
+      $('pacing').hidden = !v.plan;
       buildOutline(v);
     },
     loginHint: 'Not signed in as presenter: open this page with the presenter link.',
     timerLabels: { start: 'Start', pause: 'Pause', resume: 'Resume' },
     keys: (v) => {
       const { current } = v;
-      const resetTimer = () => { v.timer.reset(); v.renderTimer(); };
+      const resetTimer = () => v.timerAction('reset');
       current.addKeyBinding({ keyCode: 84, key: 'T', description: 'Reset the timer' }, resetTimer);
       const keys = {
         Home: () => current.slide(0, 0), End: () => current.slide(Number.MAX_SAFE_INTEGER, 0),
@@ -170,12 +162,12 @@ async function main() {
   $('notes-smaller').addEventListener('click', () => { notesSize = setNotesSize(notesSize - 2); });
   $('notes-larger').addEventListener('click', () => { notesSize = setNotesSize(notesSize + 2); });
   dialog = joinCodes(view.config);
-  $('timer-reset').addEventListener('click', () => { view.timer.reset(); view.renderTimer(); });
+  $('timer-reset').addEventListener('click', () => view.timerAction('reset'));
 
   // The clock and pacing, beside the timer the shared module renders.
   const renderClock = () => {
     $('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    const status = pace(plan, slideIndex(view.shape, driver.state()), view.timer.elapsed());
+    const status = pace(view.plan, slideIndex(view.shape, driver.state()), view.timer.elapsed());
     const box = $('pacing');
     box.dataset.status = status ? status.status : 'none';
     if (status) {
@@ -184,8 +176,7 @@ async function main() {
       $('pacing-text').textContent = `${words[status.status]} · ${amount}`;
     }
   };
-  plan = timingPlanOf(current);
-  $('pacing').hidden = !plan;
+  $('pacing').hidden = !view.plan;
   buildOutline(view);
   renderClock();
   setInterval(renderClock, 250);

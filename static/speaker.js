@@ -4,10 +4,10 @@
 // of the frames and the notes, the timer and its button, and the step keys.
 
 import { Driver, frameReveal, showStatus } from './driver.js';
-import { deckShape, slideIndex } from './navigation.js';
-import { formatDuration } from './pacing.js';
+import { deckShape } from './navigation.js';
+import { formatDuration, plannedTotal, timingPlan } from './pacing.js';
 import { readConfig } from './state.js';
-import { Timer } from './timer.js';
+import { LiveTimer } from './timer.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,6 +54,13 @@ function showDeckError(error) {
   box.hidden = !error;
 }
 
+/** The deck's time budget (reveal.js totalTime, defaultTiming, data-timing), or null. */
+function timingPlanOf(Reveal) {
+  const timings = Reveal.getSlides().map((slide) => slide.getAttribute('data-timing'));
+  const config = Reveal.getConfig();
+  return timingPlan(timings, { totalTime: config.totalTime, defaultTiming: config.defaultTiming });
+}
+
 /** The keys both pages answer, outside the slide frame too. */
 function stepKeys(current) {
   const next = () => current.next();
@@ -98,9 +105,12 @@ export async function mountSpeaker(options) {
     notes: config.notes,
     titles: config.titles,
     shape: deckShape(current),
-    timer: new Timer(`presenter.timer.${config.deck}`),
+    plan: timingPlanOf(current),
+    // The server keeps the timer for every presenter device; this page shows it.
+    timer: new LiveTimer(),
     driver: null,
     renderTimer: null,
+    timerAction: (action) => view.driver.connection.send({ type: 'timer', action }),
   };
 
   const timerButton = $('timer-toggle');
@@ -109,24 +119,24 @@ export async function mountSpeaker(options) {
     $('elapsed').textContent = formatDuration(elapsed);
     const labels = options.timerLabels;
     timerButton.textContent = view.timer.running ? labels.pause : (elapsed ? labels.resume : labels.start);
-  };
-  timerButton.addEventListener('click', () => { view.timer.toggle(); view.renderTimer(); });
-  // The other presenter page of this browser may change the shared timer.
-  window.addEventListener('storage', () => { view.timer.load(); view.renderTimer(); });
-
-  const change = (state) => {
-    // The talk starts when the speaker leaves the first slide.
-    if (!view.timer.running && view.timer.elapsed() === 0 && slideIndex(view.shape, state) > 0) {
-      view.timer.start();
+    const left = view.timer.remaining(view.plan ? plannedTotal(view.plan) : null);
+    const box = $('remaining');
+    box.hidden = left === null;
+    if (left !== null) {
+      box.textContent = left >= 0 ? `${formatDuration(left)} left` : `${formatDuration(-left)} over`;
+      box.classList.toggle('over', left < 0);
     }
-    options.change(view, state);
   };
+  timerButton.addEventListener('click', () => view.timerAction(view.timer.running ? 'pause' : 'start'));
 
   view.driver = new Driver(config, current, {
-    change,
+    change: (state) => options.change(view, state),
     status: (name) => showStatus($('presenter-connection'), name),
     message: (msg) => {
-      if (msg.type === 'welcome' && msg.role !== 'presenter') showAlert(options.loginHint, 0);
+      if (msg.type === 'timer') {
+        view.timer.take(msg);
+        view.renderTimer();
+      } else if (msg.type === 'welcome' && msg.role !== 'presenter') showAlert(options.loginHint, 0);
       else if (msg.type === 'presence' && options.presence) options.presence(msg.audience);
       else if (msg.type === 'error') showAlert(`Server: ${msg.message}`);
       else if (msg.type === 'deck_status') showDeckError(msg.ok ? null : msg.error);
@@ -142,6 +152,7 @@ export async function mountSpeaker(options) {
         showDeckError(fresh.error && fresh.error.message);
       }
       view.shape = deckShape(current);
+      view.plan = timingPlanOf(current);
       if (options.reloaded) options.reloaded(view);
       return undefined;
     },

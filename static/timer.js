@@ -1,67 +1,33 @@
-// The speaker's elapsed timer, kept in localStorage so a reload (or a live
-// reload of an HTML deck) does not lose it. Shared by the speaker view and
-// the remote of the same browser.
+// The talk timer as the server keeps it (one for every presenter device of a
+// deck). The page only shows it: it takes each `timer` message and counts on
+// from the moment it arrived while the timer runs.
 
-export class Timer {
-  constructor(key, storage = window.localStorage, now = () => Date.now()) {
-    this.key = key;
-    this.storage = storage;
+export class LiveTimer {
+  constructor(now = () => Date.now()) {
     this.now = now;
-    this.startedAt = null; // ms timestamp of a running timer's (shifted) start
-    this.pausedMs = 0; // elapsed ms while stopped
-    this.load();
+    this.running = false;
+    this.seconds = 0; // on the clock when the last message came
+    this.at = now(); // when that was, by this page's clock
+    this.seq = -1;
   }
 
-  load() {
-    try {
-      const saved = JSON.parse(this.storage.getItem(this.key) || 'null');
-      if (saved && typeof saved.pausedMs === 'number') {
-        this.startedAt = typeof saved.startedAt === 'number' ? saved.startedAt : null;
-        this.pausedMs = saved.pausedMs;
-      }
-    } catch {
-      // A broken entry starts a fresh timer.
-    }
+  /** Take a `timer` message (older ones are ignored); return whether it was newer. */
+  take(msg) {
+    if (typeof msg.seq === 'number' && msg.seq < this.seq) return false;
+    this.seq = typeof msg.seq === 'number' ? msg.seq : this.seq;
+    this.running = Boolean(msg.running);
+    this.seconds = Number(msg.elapsed) || 0;
+    this.at = this.now();
+    return true;
   }
 
-  save() {
-    try {
-      this.storage.setItem(this.key, JSON.stringify({ startedAt: this.startedAt, pausedMs: this.pausedMs }));
-    } catch {
-      // Private mode or a full quota: the timer still works for this page.
-    }
-  }
-
-  get running() {
-    return this.startedAt !== null;
-  }
-
-  /** Elapsed seconds. */
+  /** Elapsed seconds now. */
   elapsed() {
-    return (this.running ? this.now() - this.startedAt : this.pausedMs) / 1000;
+    return this.seconds + (this.running ? Math.max(0, this.now() - this.at) / 1000 : 0);
   }
 
-  start() {
-    if (this.running) return;
-    this.startedAt = this.now() - this.pausedMs;
-    this.save();
-  }
-
-  pause() {
-    if (!this.running) return;
-    this.pausedMs = this.now() - this.startedAt;
-    this.startedAt = null;
-    this.save();
-  }
-
-  toggle() {
-    if (this.running) this.pause();
-    else this.start();
-  }
-
-  reset() {
-    this.startedAt = null;
-    this.pausedMs = 0;
-    this.save();
+  /** Seconds left of `planned` (null when there is no plan); negative once over. */
+  remaining(planned) {
+    return planned ? planned - this.elapsed() : null;
   }
 }

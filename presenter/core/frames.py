@@ -11,7 +11,7 @@ import struct
 
 # Message types where only the newest matters: a socket that cannot keep up
 # gets the latest one instead of a backlog.
-LATEST_WINS = frozenset({"state", "presence"})
+LATEST_WINS = frozenset({"state", "presence", "timer"})
 
 
 def websocket_text_frame(payload: bytes) -> bytes:

@@ -16,6 +16,7 @@ from typing import Literal
 from presenter.core.errors import ErrorCode, ProtocolError
 from presenter.core.frames import Frame
 from presenter.core.state import SlideState
+from presenter.core.timer import Action, TalkTimer, parse_action
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -38,7 +39,14 @@ class StateMessage:
     state: SlideState
 
 
-ClientMessage = AuthMessage | StateMessage
+@dataclass(frozen=True, slots=True)
+class TimerMessage:
+    """``{"type": "timer", "action": "start"|"pause"|"reset"}``: a presenter works the talk timer."""
+
+    action: Action
+
+
+ClientMessage = AuthMessage | StateMessage | TimerMessage
 
 
 def _reject_constant(name: str) -> object:
@@ -104,6 +112,8 @@ def parse_client_message(text: str | bytes) -> ClientMessage:
         if "state" not in value:
             raise ProtocolError("bad_message", 'state needs a "state" object')
         return StateMessage(state=SlideState.from_json(value["state"]))
+    if kind == "timer":
+        return TimerMessage(action=parse_action(value.get("action")))
     raise ProtocolError("unknown_type", f"unknown message type {kind[:40]!r}")
 
 
@@ -111,24 +121,37 @@ def _dump(value: dict[str, object]) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def welcome(deck: str, role: Role, seq: int, state: SlideState) -> Frame:
-    """The first frame on every connection, and the answer to a good ``auth``."""
-    text = _dump(
-        {
-            "type": "welcome",
-            "protocol": PROTOCOL_VERSION,
-            "deck": deck,
-            "role": role,
-            "seq": seq,
-            "state": state.to_json(),
-        }
-    )
-    return Frame(text, "welcome", seq)
+def welcome(
+    deck: str, role: Role, seq: int, state: SlideState, signed_in: bool | None = None
+) -> Frame:
+    """The first frame on every connection, and the answer to a good ``auth``.
+
+    ``signed_in`` (audience pages only) says the browser holds the presenter
+    login although this page is the audience's.
+    """
+    value: dict[str, object] = {
+        "type": "welcome",
+        "protocol": PROTOCOL_VERSION,
+        "deck": deck,
+        "role": role,
+        "seq": seq,
+        "state": state.to_json(),
+    }
+    if signed_in:
+        value["signedIn"] = True
+    return Frame(_dump(value), "welcome", seq)
 
 
 def state_frame(seq: int, state: SlideState) -> Frame:
     """The frame broadcast after each accepted change."""
     return Frame(_dump({"type": "state", "seq": seq, "state": state.to_json()}), "state", seq)
+
+
+def timer(seq: int, timer: TalkTimer, now: float) -> Frame:
+    """The talk timer for presenters: running or not, and the seconds on it at ``now``."""
+    elapsed = round(timer.elapsed_at(now), 3)
+    text = _dump({"type": "timer", "seq": seq, "running": timer.running, "elapsed": elapsed})
+    return Frame(text, "timer", seq)
 
 
 def presence(audience: int) -> Frame:

@@ -228,7 +228,8 @@ def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:
         "deck": deck.id,
         "kind": deck.kind,
         "view": view,
-        "ws": f"/decks/{deck.id}/ws",
+        # An audience page is audience, whatever login the browser holds.
+        "ws": f"/decks/{deck.id}/ws" + ("?as=audience" if view == "audience" else ""),
         "events": f"/decks/{deck.id}/events",
         "seq": snapshot.seq,
         "state": snapshot.state.to_json(),

@@ -98,6 +98,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._stream: tornado.iostream.IOStream | None = None
         self._awaiting_pong = False
         self._closing = False
+        self._signed_in = False
         self._peer = ""
 
     def prepare(self) -> Awaitable[None] | None:
@@ -143,7 +144,10 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._stream = stream
         self._outbox = Outbox(stream, self._too_slow)
         self._peer = self.request.remote_ip or ""
-        if self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1":
+        self._signed_in = self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
+        # The page decides: an audience page (?as=audience) is audience even in a
+        # browser that holds the presenter login, so the audience count is right.
+        if self._signed_in and self.get_query_argument("as", "") != "audience":
             self.role = "presenter"
         self._shed_handshake()
         self.push = self._outbox.push  # type: ignore[method-assign]
@@ -166,13 +170,16 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
 
     def _welcome(self) -> None:
         snapshot = self.ctx.live.snapshot(self.deck)
-        self.send(protocol.welcome(self.deck, self.role, snapshot.seq, snapshot.state))
+        hint = self._signed_in and self.role == "audience"
+        welcome = protocol.welcome(self.deck, self.role, snapshot.seq, snapshot.state, hint)
+        self.send(welcome)
 
     def _presenter_extras(self) -> None:
         self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
         error = self.ctx.library.error(self.deck)
         if error is not None:
             self.send(protocol.deck_status(error.short, error.line))
+        self.send(self.ctx.live.timer_frame(self.deck))
 
     def send(self, frame: Frame) -> None:
         """Send one message to this client."""
@@ -274,6 +281,9 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
             return
         if self.role != "presenter":
             raise ProtocolError("forbidden", "only a presenter can change the slide state")
+        if isinstance(message, protocol.TimerMessage):
+            await self.ctx.live.work_timer(self.deck, message.action)
+            return
         await self.ctx.live.set_state(self.deck, message.state)
 
     def on_close(self) -> None:

@@ -139,8 +139,8 @@ def test_latest_wins_only_for_state_and_presence(kind: str, latest: bool) -> Non
     assert Frame("{}", kind).latest_wins is latest
 
 
-def test_latest_wins_set_is_exactly_state_and_presence() -> None:
-    assert frozenset({"state", "presence"}) == LATEST_WINS
+def test_latest_wins_set_is_exactly_state_presence_and_timer() -> None:
+    assert frozenset({"state", "presence", "timer"}) == LATEST_WINS
 
 
 def test_frames_compare_by_identity() -> None:
