@@ -6,7 +6,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import tornado.httpserver
@@ -44,7 +44,7 @@ from presenter.handlers import (
     StaticHandler,
 )
 from presenter.hub import Hub
-from presenter.library import DeckLibrary
+from presenter.library import DeckLibrary, themes_in
 from presenter.livestate import LiveState
 from presenter.settings import Settings
 from presenter.templating import make_environment
@@ -57,21 +57,33 @@ DATABASE = "state.sqlite3"  # in the state dir
 TICKET_TTL = 600.0  # seconds a one-time remote login link stays valid
 
 
-def log_request(handler: tornado.web.RequestHandler) -> None:
-    """Access log without query strings: a ``?token=`` must never reach a log."""
-    status = handler.get_status()
-    level = logging.INFO if status < 400 else logging.WARNING
-    if status >= 500:
-        level = logging.ERROR
-    request = handler.request
-    access_log.log(
-        level,
-        "%d %s %s %.1fms",
-        status,
-        request.method,
-        request.path,
-        1000.0 * request.request_time(),
-    )
+def request_logger(everything: bool) -> Callable[[tornado.web.RequestHandler], None]:
+    """The access log: without query strings (a ``?token=`` must never reach a log).
+
+    Unless ``everything``, only page views and errors are logged: a page's
+    dozen assets would push the banner, with its links, off the screen.
+    """
+
+    def log_request(handler: tornado.web.RequestHandler) -> None:
+        status = handler.get_status()
+        page = getattr(handler, "page_view", False)
+        asset = getattr(handler, "asset", False)
+        if not everything and not page and (status < 400 or (asset and status == 404)):
+            return
+        level = logging.INFO if status < 400 else logging.WARNING
+        if status >= 500:
+            level = logging.ERROR
+        request = handler.request
+        access_log.log(
+            level,
+            "%d %s %s %.1fms",
+            status,
+            request.method,
+            request.path,
+            1000.0 * request.request_time(),
+        )
+
+    return log_request
 
 
 @dataclass
@@ -139,7 +151,7 @@ def make_app(
     hub = Hub(presence_interval=settings.presence_interval)
     live = LiveState(backend or make_backend(settings), hub)
     if library is None:
-        library = DeckLibrary(settings.decks, root=settings.root)
+        library = DeckLibrary(settings.decks, root=settings.root, themes=themes_in(assets.reveal))
         for deck_id in library.ids():
             with contextlib.suppress(DeckError):  # served as an error page until fixed
                 library.get(deck_id)
@@ -160,7 +172,7 @@ def make_app(
     app = tornado.web.Application(
         _routes(ctx),
         cookie_secret=auth.cookie_secret(settings.secret),
-        log_function=log_request,
+        log_function=request_logger(settings.access_log),
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         # Pings come from the hub's keep-alive (one timer for all sockets), not
         # from a Tornado task per socket.

@@ -23,6 +23,18 @@ def weak_secret(secret: str) -> str | None:
     return None
 
 
+def read_secret(state_dir: Path) -> str:
+    """The secret kept in ``state_dir``.
+
+    Raises:
+        OSError: there is none, or it cannot be read.
+    """
+    secret = (state_dir / SECRET_FILE).read_text(encoding="utf-8").strip()
+    if not secret:
+        raise FileNotFoundError(state_dir / SECRET_FILE)
+    return secret
+
+
 def load_or_create_secret(state_dir: Path) -> str:
     """Read the secret kept in ``state_dir``, creating it (mode 0600) on first use.
 

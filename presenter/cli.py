@@ -16,14 +16,13 @@ from pathlib import Path
 
 import click
 
-from presenter import __version__, auth, run
+from presenter import __version__, auth, run, statedir
 from presenter.assets import find_assets
 from presenter.core import hosts
+from presenter.core.decks import Themes
 from presenter.core.errors import DeckError
-from presenter.library import DeckLibrary, discover
+from presenter.library import DeckLibrary, discover, themes_in
 from presenter.settings import Settings
-
-STATE_DIR_NAME = ".presenter"
 
 
 class UserError(click.ClickException):
@@ -53,7 +52,8 @@ def main() -> None:
     "--state-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help=f"Where session state is kept [default: PATH/{STATE_DIR_NAME}].",
+    help="Where live state and the generated token are kept "
+    "[default: a folder of your own under ~/.local/state/presenter, printed at start].",
 )
 @click.option(
     "--allow-origin",
@@ -62,6 +62,9 @@ def main() -> None:
     help="Origin allowed to open the live socket when embedding (repeatable, '*' for any).",
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload decks when their files change.")
+@click.option(
+    "--access-log", is_flag=True, help="Log every request (by default: page views and errors)."
+)
 @click.option("--no-qr", is_flag=True, help="Do not print the audience URL as a QR code.")
 @click.option(
     "--broker",
@@ -91,6 +94,7 @@ def serve(
     state_dir: Path | None,
     allow_origins: tuple[str, ...],
     no_watch: bool,
+    access_log: bool,
     no_qr: bool,
     broker: str | None,
     public_url: str | None,
@@ -111,10 +115,11 @@ def serve(
             raise UserError(f"--public-url {public_url}: {exc}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
-    if (missing := find_assets().missing()) is not None:
+    assets = find_assets()
+    if (missing := assets.missing()) is not None:
         raise UserError(missing)
-    decks, library, root = _load_decks(path)
-    state_dir = state_dir or path / STATE_DIR_NAME
+    decks, library, root = _load_decks(path, themes_in(assets.reveal))
+    state_dir = state_dir or statedir.default_state_dir(path)
     secret = _prepare_state_dir(state_dir, secret)
     sockets = _bind(host, port, workers > 1)
     lan = run.lan_addresses() if host in run.WILDCARDS else []
@@ -130,25 +135,29 @@ def serve(
         advertised_host=lan[0] if lan else None,
         broker=broker,
         public_url=public_url,
+        access_log=access_log,
     )
     try:
-        run.serve(settings, library, sockets, workers, show_qr=not no_qr and sys.stdout.isatty())
+        show_qr = not no_qr and sys.stdout.isatty()
+        run.serve(settings, library, sockets, workers, show_qr=show_qr, path=str(path))
     except sqlite3.Error as exc:
         raise UserError(f"state database in {state_dir} cannot be used ({exc})") from None
     except run.WorkerFailed as exc:
         raise UserError(str(exc)) from None
 
 
-def _load_decks(path: Path) -> tuple[dict[str, Path], DeckLibrary, Path | None]:
+def _load_decks(path: Path, themes: Themes) -> tuple[dict[str, Path], DeckLibrary, Path | None]:
     """The decks under ``path`` (id -> folder, and each loaded once so errors show
     now), and the folder of decks to rescan (``None`` when ``path`` is one deck)."""
     try:
         decks = discover(path)
         resolved = path.resolve()
         root = None if resolved in decks.values() else resolved
-        library = DeckLibrary(decks, root=root)
+        library = DeckLibrary(decks, root=root, themes=themes)
         for deck_id in library.ids():
-            library.get(deck_id)
+            deck = library.get(deck_id)
+            for warning in deck.warnings if deck else ():
+                logging.getLogger("presenter").warning("deck %s: %s", deck_id, warning)
     except DeckError as exc:
         raise UserError(str(exc)) from None
     return decks, library, root
@@ -160,6 +169,7 @@ def _prepare_state_dir(state_dir: Path, secret: str | None) -> str:
         state_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(state_dir, os.W_OK | os.X_OK):
             raise PermissionError(errno.EACCES, "permission denied")
+        statedir.keep_out_of_git(state_dir)
         if not secret:
             secret = auth.load_or_create_secret(state_dir)
     except OSError as exc:
@@ -193,3 +203,36 @@ def _check_broker(url: str) -> None:
         client.close()
     except (redis.RedisError, ValueError) as exc:
         raise UserError(f"cannot reach Redis at {url} ({exc})") from None
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--secret",
+    envvar="PRESENTER_SECRET",
+    default=None,
+    help="The token, when the server was given one (else the one kept in the state dir).",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The running server's state dir, when it was given one.",
+)
+def links(path: Path, secret: str | None, state_dir: Path | None) -> None:
+    """Print the audience, presenter and remote links of the server serving PATH."""
+    try:
+        decks = discover(path)
+    except DeckError as exc:
+        raise UserError(str(exc)) from None
+    state_dir = state_dir or statedir.default_state_dir(path)
+    bases = statedir.read_server_info(state_dir)
+    if bases is None:
+        raise UserError(f"no server is running for {path} (start it with: presenter serve {path})")
+    if not secret:
+        try:
+            secret = auth.read_secret(state_dir)
+        except OSError:
+            raise UserError(f"no token kept in {state_dir}: give it with --secret") from None
+    for line in run.link_lines(bases, list(decks), secret):
+        click.echo(line)

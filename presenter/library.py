@@ -14,6 +14,7 @@ from presenter.core.decks import (
     MARKDOWN_SOURCE,
     SOURCES,
     Deck,
+    Themes,
     deck_id_of,
     html_deck,
     is_asset,
@@ -23,6 +24,7 @@ from presenter.core.decks import (
 )
 from presenter.core.errors import DeckError
 from presenter.core.htmldeck import markdown_references
+from presenter.core.markdown import key_line
 
 
 def is_deck_folder(folder: Path) -> bool:
@@ -59,11 +61,24 @@ def discover(root: Path) -> dict[str, Path]:
     return decks
 
 
-def load_deck(deck_id: str, folder: Path) -> Deck:
-    """Read and render one deck.
+def themes_in(reveal: Path) -> Themes:
+    """The themes and highlight themes of the reveal.js ``dist`` folder ``reveal``."""
+
+    def names(folder: Path) -> frozenset[str]:
+        try:
+            return frozenset(p.stem for p in folder.iterdir() if p.suffix == ".css")
+        except OSError:
+            return frozenset()
+
+    return Themes(names(reveal / "theme"), names(reveal / "plugin" / "highlight"))
+
+
+def load_deck(deck_id: str, folder: Path, themes: Themes | None = None) -> Deck:
+    """Read and render one deck (its theme one of ``themes``, when given).
 
     Raises:
-        DeckError: the source cannot be read or its front matter is broken.
+        DeckError: the source cannot be read, its front matter is broken, its
+            theme does not exist, or it is not a reveal.js page.
     """
     markdown = folder / MARKDOWN_SOURCE
     source = markdown if markdown.is_file() else folder / HTML_SOURCE
@@ -74,12 +89,19 @@ def load_deck(deck_id: str, folder: Path) -> Deck:
     except (OSError, UnicodeDecodeError) as exc:
         raise DeckError(source, f"cannot read: {exc}") from None
     if source is markdown:
-        return markdown_deck(deck_id, folder, text, source)
+        deck = markdown_deck(deck_id, folder, text, source, themes)
+        if (
+            deck.theme_href == deck.theme
+            and resolve_file(folder, deck.theme, assets_only=True) is None
+        ):
+            line = key_line(text, "theme")
+            raise DeckError(source, f"front matter: theme {deck.theme!r}: no such file here", line)
+        return deck
     files: dict[str, str | None] = {}
     for reference in markdown_references(text):
         found = resolve_file(folder, reference, refuse=(markdown, source), assets_only=True)
         files[reference] = _read_or_none(found) if found is not None else None
-    return html_deck(deck_id, folder, text, files)
+    return html_deck(deck_id, folder, text, files, source)
 
 
 def _read_or_none(path: Path) -> str | None:
@@ -133,11 +155,16 @@ class DeckLibrary:
         decks: deck id -> folder, as :func:`discover` found them.
         root: the folder of decks to look in again on :meth:`rescan`, or
             ``None`` when the server serves one deck folder.
+        themes: the theme names decks may use (see :func:`themes_in`); any
+            plain name when ``None``.
     """
 
-    def __init__(self, decks: dict[str, Path], root: Path | None = None) -> None:
+    def __init__(
+        self, decks: dict[str, Path], root: Path | None = None, themes: Themes | None = None
+    ) -> None:
         self._folders = dict(decks)
         self._root = root
+        self._themes = themes
         self._cache: dict[str, tuple[tuple[tuple[int, int], ...], Deck]] = {}
         self._errors: dict[str, DeckError] = {}
 
@@ -197,7 +224,7 @@ class DeckLibrary:
         if cached is not None and cached[0] == source + _stamp(folder, cached[1].dependencies):
             return cached[1]
         try:
-            deck = load_deck(deck_id, folder)
+            deck = load_deck(deck_id, folder, self._themes)
         except DeckError as exc:
             self._errors[deck_id] = exc
             if cached is not None:

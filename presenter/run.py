@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import select
+import shlex
 import signal
 import socket
 import sys
@@ -20,7 +21,7 @@ from collections.abc import Callable
 import click
 import tornado.netutil
 
-from presenter import __version__, listener, qr
+from presenter import __version__, listener, qr, statedir
 from presenter.app import make_app
 from presenter.core import hosts
 from presenter.library import DeckLibrary
@@ -54,19 +55,31 @@ def serve(
     sockets: list[socket.socket],
     workers: int = 1,
     show_qr: bool = False,
+    path: str = ".",
 ) -> None:
     """Serve until SIGINT or SIGTERM, in this process or in ``workers`` processes.
+
+    ``path`` is the decks' path as the user gave it (the banner tells how to
+    print the links again with it).
 
     Raises:
         sqlite3.Error: the state database cannot be opened.
         WorkerFailed: a worker process could not start.
     """
     listener.raise_open_file_limit()
-    if workers > 1:
-        _serve_workers(settings, library, workers, sockets, show_qr)
-        return
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(settings, sockets, library, show_qr))
+
+    def announce() -> None:
+        statedir.write_server_info(settings.state_dir, _bases(settings))
+        print_banner(settings, library, show_qr, path)
+
+    try:
+        if workers > 1:
+            _serve_workers(settings, library, workers, sockets, announce)
+            return
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(settings, sockets, library, announce))
+    finally:
+        statedir.remove_server_info(settings.state_dir)
 
 
 def _serve_workers(
@@ -74,7 +87,7 @@ def _serve_workers(
     library: DeckLibrary,
     workers: int,
     sockets: list[socket.socket],
-    show_qr: bool,
+    announce: Callable[[], None],
 ) -> None:
     """Fork ``workers`` processes, each binding the port with SO_REUSEPORT.
 
@@ -100,7 +113,7 @@ def _serve_workers(
                 def ready() -> None:
                     os.write(ready_write, b"1")
 
-                asyncio.run(_run(settings, own, library, show_qr=False, ready=ready))
+                asyncio.run(_run(settings, own, library, ready))
             except KeyboardInterrupt:
                 pass
             except BaseException:
@@ -126,7 +139,7 @@ def _serve_workers(
         stop()
         _reap(children)
         raise WorkerFailed("a worker process could not start; its error is above")
-    print_banner(settings, library, show_qr)
+    announce()
     _reap(children)
 
 
@@ -161,17 +174,13 @@ async def _run(
     settings: Settings,
     sockets: list[socket.socket],
     library: DeckLibrary,
-    show_qr: bool,
-    ready: Callable[[], None] | None = None,
+    ready: Callable[[], None],
 ) -> None:
-    """Serve until SIGINT or SIGTERM; print the banner, or call ``ready`` (a worker)."""
+    """Serve until SIGINT or SIGTERM; ``ready`` is called once the server answers."""
     server = make_app(settings, library=library)
     await server.start()
     http = server.serve(sockets)
-    if ready is None:
-        print_banner(settings, library, show_qr)
-    else:
-        ready()
+    ready()
     # Everything built so far lives as long as the server: keep the collector
     # from walking it again and again while thousands of sockets come and go.
     gc.collect()
@@ -222,29 +231,47 @@ def lan_addresses() -> list[str]:
     return unique
 
 
-def print_banner(settings: Settings, library: DeckLibrary, show_qr: bool) -> None:
+def link_lines(bases: list[str], deck_ids: list[str], secret: str) -> list[str]:
+    """The audience, presenter and remote links of every deck, for each origin."""
+    lines: list[str] = []
+    for base in bases:
+        lines.append(f"\n  {base}/")
+        for deck_id in deck_ids:
+            lines += [
+                f"  {deck_id}",
+                f"    audience:  {base}/decks/{deck_id}/",
+                f"    presenter: {base}/decks/{deck_id}/presenter?token={secret}",
+                f"    remote:    {base}/decks/{deck_id}/remote?token={secret}",
+            ]
+    return lines
+
+
+def print_banner(settings: Settings, library: DeckLibrary, show_qr: bool, path: str) -> None:
+    """What the operator sees at start: every link (the only place the token is
+    shown), the join code, and what to know about this server."""
     out = sys.stdout
     bases = _bases(settings)
     print(f"presenter {__version__} serving {len(settings.decks)} deck(s)", file=out)
-    for base in bases:
-        print(f"\n  {base}/", file=out)
-        for deck_id in library.ids():
-            print(f"  {deck_id}", file=out)
-            print(f"    audience:  {base}/decks/{deck_id}/", file=out)
-            print(
-                f"    presenter: {base}/decks/{deck_id}/presenter?token={settings.secret}", file=out
-            )
-            print(f"    remote:    {base}/decks/{deck_id}/remote?token={settings.secret}", file=out)
+    for line in link_lines(bases, library.ids(), settings.secret):
+        print(line, file=out)
     if show_qr:
         ids = library.ids()
         url = f"{bases[0]}/" + (f"decks/{ids[0]}/" if len(ids) == 1 else "")
         print(f"\nScan to join: {url}", file=out)
         qr.terminal(url, out)
+    if hosts.is_loopback(bases[0]):
+        print(
+            f"\nOnly this computer can open {bases[0]}: no phone can join. To let the room "
+            "join, serve with --host 0.0.0.0 (make demo HOST=0.0.0.0).",
+            file=out,
+        )
+    print(f"\nState (slide positions, timer, token): {settings.state_dir}", file=out)
     limit = listener.open_file_limit()
-    print(f"\nOpen-file limit: {limit} (each audience socket uses one)", file=out)
+    print(f"Open-file limit: {limit} (each audience socket uses one)", file=out)
     watching = "watching deck files for changes; " if settings.watch else ""
     print(
-        f"\nKeep the presenter links to yourself: they carry the token. {watching}Ctrl+C stops.",
+        "\nKeep the presenter links to yourself: they carry the token. "
+        f"To print them again: presenter links {shlex.quote(path)}\n{watching}Ctrl+C stops.",
         file=out,
     )
     out.flush()

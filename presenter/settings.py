@@ -33,6 +33,7 @@ class Settings:
             name is one the presenter pages answer to.
         idle_timeout: seconds a client has to send its request headers, and
             an idle keep-alive connection stays open.
+        access_log: log every request; else page views and errors only.
     """
 
     decks: dict[str, Path]
@@ -50,3 +51,4 @@ class Settings:
     sse_heartbeat: float = 15.0
     public_url: str | None = None
     idle_timeout: float = 15.0
+    access_log: bool = False

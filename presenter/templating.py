@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 def json_for_script(value: Any) -> Markup:
@@ -18,6 +18,11 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
+def breakable_url(url: str) -> Markup:
+    """A URL that wraps only after a ``/`` (never mid-word), for text people read."""
+    return Markup("/<wbr>").join(escape(part) for part in url.split("/"))
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """A Jinja2 environment with autoescape on and our ``script_json`` filter."""
     env = jinja2.Environment(
@@ -26,4 +31,5 @@ def make_environment(templates: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["script_json"] = json_for_script
+    env.filters["breakable_url"] = breakable_url
     return env

@@ -114,5 +114,8 @@ class DeckWatcher:
             return
         if had_error:
             log.info("deck %s loads again", deck_id)
+        deck = self._library.get(deck_id)
+        for warning in deck.warnings if deck else ():
+            log.warning("deck %s: %s", deck_id, warning)
         self._hub.broadcast(deck_id, protocol.reload())
         self._hub.broadcast_presenters(deck_id, protocol.deck_status(None))

@@ -1,11 +1,12 @@
 // The audience side of a deck page: follow the presenter, let the viewer
 // browse on their own, and snap back with #back-to-live.
-// With ?view=embed (the presenter's previews) it only prepares reveal.js.
+// With ?view=embed or ?view=preview (the frames of the presenter pages) it
+// only prepares reveal.js, for the presenter page to drive.
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
 import { deckShape, nearestPosition } from './navigation.js';
 import {
-  LiveSnapshot, Mirror, STATE_EVENTS, jumpTo, readConfig, sameState, toWire, waitForReveal,
+  LiveSnapshot, Mirror, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire, waitForReveal,
 } from './state.js';
 
 const config = readConfig();
@@ -14,8 +15,26 @@ function reveal() {
   document.documentElement.classList.remove('presenter-pending');
 }
 
+/** The top-level slides of a slides element, and what else it holds. */
+function stacksOf(slides) {
+  const children = [...slides.children];
+  return {
+    stacks: children.filter((node) => node.matches('section')),
+    others: children.filter((node) => !node.matches('section')),
+  };
+}
+
+// A Markdown preview keeps all but the first slide away from reveal.js until
+// one is shown: rendering thousands of slides it never shows would slow the
+// speaker view's start.
+let setAside = null;
+
 async function start() {
   if (config.kind === 'markdown' && window.Reveal && !window.Reveal.isReady()) {
+    if (config.view === 'preview') {
+      setAside = stacksOf(document.querySelector('.reveal .slides'));
+      for (const stack of setAside.stacks.slice(1)) stack.remove();
+    }
     window.Reveal.initialize({
       ...config.reveal,
       hash: false,
@@ -42,31 +61,38 @@ async function start() {
     Reveal.configure({ scrollActivationWidth: null });
     if (Reveal.isScrollView()) Reveal.toggleScrollView(false);
   }
-  await jumpTo(Reveal, config.state);
+  if (Reveal.isPrintView()) {
+    // ?print-pdf: reveal.js lays out every slide as a page to print or save
+    // as PDF. Nothing follows, and nothing of ours is printed on the pages.
+    const ui = document.querySelector('.presenter-ui');
+    if (ui) ui.remove();
+  } else if (config.view !== 'preview') {
+    // A preview shows what the presenter page asks for, nothing before.
+    await jumpTo(Reveal, config.state);
+  }
   clearTimeout(failsafe);
   reveal();
   return Reveal;
 }
 
 /**
- * Swap in the deck's new slides without reloading the page, keeping the
- * position (or the nearest one that still exists). Returns false when only a
- * full page load will do: an HTML deck, or a new theme or reveal.js options.
+ * The deck's slides as the server has them now, or null when only a full page
+ * load will do: an HTML deck, or a new theme or reveal.js options.
  */
-async function reloadInPlace(Reveal) {
-  if (config.kind !== 'markdown') return false;
-  let fresh;
+async function freshSlides() {
+  if (config.kind !== 'markdown') return null;
   try {
     const response = await fetch(`/decks/${encodeURIComponent(config.deck)}/api/deck`, { cache: 'no-store' });
-    if (!response.ok) return false;
-    fresh = await response.json();
+    if (!response.ok) return null;
+    const fresh = await response.json();
+    return fresh.head === config.head && typeof fresh.slidesHtml === 'string' ? fresh.slidesHtml : null;
   } catch {
-    return false;
+    return null;
   }
-  if (fresh.head !== config.head || typeof fresh.slidesHtml !== 'string') return false;
-  const before = toWire(Reveal.getState());
-  const slides = Reveal.getSlidesElement();
-  slides.innerHTML = fresh.slidesHtml;
+}
+
+/** Let reveal.js's plugins render the slides in `slides` they have not rendered yet. */
+async function renderSlides(Reveal, slides) {
   const markdown = Reveal.hasPlugin('markdown') ? Reveal.getPlugin('markdown') : null;
   if (markdown) {
     await markdown.processSlides(slides);
@@ -74,8 +100,22 @@ async function reloadInPlace(Reveal) {
   }
   const highlight = Reveal.hasPlugin('highlight') ? Reveal.getPlugin('highlight') : null;
   if (highlight) {
-    for (const block of slides.querySelectorAll('pre code')) highlight.highlightBlock(block);
+    for (const block of slides.querySelectorAll('pre code:not(.hljs)')) highlight.highlightBlock(block);
   }
+}
+
+/**
+ * Swap in the deck's new slides without reloading the page, keeping the
+ * position (or the nearest one that still exists). Returns false when only a
+ * full page load will do.
+ */
+async function reloadInPlace(Reveal) {
+  const html = await freshSlides();
+  if (html === null) return false;
+  const before = toWire(Reveal.getState());
+  const slides = Reveal.getSlidesElement();
+  slides.innerHTML = html;
+  await renderSlides(Reveal, slides);
   Reveal.sync();
   await jumpTo(Reveal, nearestPosition(deckShape(Reveal), before));
   return true;
@@ -136,14 +176,115 @@ function follow(Reveal) {
   };
 }
 
+/**
+ * The speaker view's next-step preview. reveal.js does work for every slide of
+ * the deck on each step; so that a long deck does not pay it twice, the
+ * preview gives reveal.js one top-level slide (with its vertical stack) at a
+ * time and keeps the others aside. Slides of a Markdown deck are rendered
+ * when first shown.
+ */
+class Preview {
+  constructor(Reveal) {
+    this.Reveal = Reveal;
+    this.configured = false;
+    this.take(setAside);
+    setAside = null;
+  }
+
+  /**
+   * Take the deck's slides: `aside` when they were set aside unrendered (all
+   * but the first, which reveal.js has), else those in the slides element.
+   */
+  take(aside) {
+    const { stacks, others } = aside || stacksOf(this.Reveal.getSlidesElement());
+    this.stacks = stacks;
+    this.others = others;
+    this.unrendered = new Set(aside ? stacks.slice(1) : []);
+    // Set aside, the first slide is the one reveal.js has; else it has them all.
+    this.shown = aside ? stacks[0] : null;
+    this.at = null;
+  }
+
+  /** Show the step at `state` (wire form, deck positions). */
+  async show(state) {
+    const slides = this.Reveal.getSlidesElement();
+    const index = state.indexh;
+    if (index >= this.stacks.length) return;
+    if (this.stacks[index] !== this.shown) {
+      slides.replaceChildren(...this.others, this.stacks[index]);
+      if (this.unrendered.delete(this.stacks[index])) {
+        await renderSlides(this.Reveal, slides);
+        // The Markdown plugin replaces the section it renders.
+        this.stacks[index] = stacksOf(slides).stacks[0];
+      }
+      this.shown = this.stacks[index];
+      if (this.configured) {
+        this.Reveal.sync();
+      }
+    }
+    if (!this.configured) {
+      // configure() syncs too, which costs little once the slide is alone.
+      this.Reveal.configure({
+        controls: false, progress: false, keyboard: false, touch: false,
+        transition: 'none', backgroundTransition: 'none', slideNumber: false,
+      });
+      this.configured = true;
+    }
+    this.Reveal.setState(toReveal({ ...state, indexh: 0, paused: false, overview: false }));
+    const { v, f } = this.Reveal.getIndices();
+    this.at = { h: index, v, f };
+  }
+
+  /** Take the deck's new slides, as a live reload brings them. */
+  async reload() {
+    const html = await freshSlides();
+    if (html === null) return false;
+    const slides = this.Reveal.getSlidesElement();
+    slides.innerHTML = html;
+    const fresh = stacksOf(slides);
+    for (const stack of fresh.stacks.slice(1)) stack.remove();
+    await renderSlides(this.Reveal, slides);
+    this.take({ ...fresh, stacks: [stacksOf(slides).stacks[0], ...fresh.stacks.slice(1)] });
+    this.Reveal.sync();
+    return true;
+  }
+}
+
 const ready = start();
-if (config.view === 'embed') {
-  // The presenter pages drive embedded views directly through these.
+if (config.view === 'embed' || config.view === 'preview') {
+  // The presenter pages drive their frames directly through these.
+  let preview = null;
+  const previewOf = async () => {
+    const Reveal = await ready;
+    if (Reveal && !preview && config.view === 'preview') preview = new Preview(Reveal);
+    return preview;
+  };
+  // A preview's shows and reloads take turns: each may wait for rendering.
+  let queue = Promise.resolve();
+  const inTurn = (task) => {
+    const result = queue.then(task);
+    queue = result.catch(() => {});
+    return result;
+  };
   window.presenterReady = ready;
   window.presenterReload = async () => {
     const Reveal = await ready;
-    return Reveal ? reloadInPlace(Reveal) : false;
+    if (!Reveal) return false;
+    return config.view === 'preview'
+      ? inTurn(async () => (await previewOf()).reload())
+      : reloadInPlace(Reveal);
+  };
+  window.presenterPreview = {
+    /** Show `state` (wire form); resolves once it is shown. */
+    show(state) {
+      return inTurn(async () => {
+        const shown = await previewOf();
+        if (shown) await shown.show(state);
+      });
+    },
+    /** The position shown, in the deck's numbering: {h, v, f}, or null. */
+    get at() { return preview && preview.at; },
   };
 } else {
-  ready.then((Reveal) => { if (Reveal) follow(Reveal); });
+  ready.then((Reveal) => { if (Reveal && !Reveal.isPrintView()) follow(Reveal); });
 }

@@ -78,3 +78,14 @@ export function slideIndex(shape, position) {
 export function slideCount(shape) {
   return shape.reduce((total, stack) => total + stack.length, 0);
 }
+
+/** The position of the `number`-th slide (1-based, as slideIndex + 1), or null when there is none. */
+export function positionOf(shape, number) {
+  if (!Number.isInteger(number) || number < 1) return null;
+  let left = number - 1;
+  for (let h = 0; h < shape.length; h += 1) {
+    if (left < shape[h].length) return { h, v: left };
+    left -= shape[h].length;
+  }
+  return null;
+}

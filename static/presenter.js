@@ -3,10 +3,10 @@
 // protocol (so several presenter windows always agree). What it shares with
 // the remote is in speaker.js.
 
-import { nextStep, slideCount, slideIndex } from './navigation.js';
+import { nextStep, positionOf, slideCount, slideIndex } from './navigation.js';
 import { formatDuration, pace } from './pacing.js';
 import { goLive, mountSpeaker, renderNotes } from './speaker.js';
-import { jumpTo, sameState } from './state.js';
+import { sameState } from './state.js';
 
 const $ = (id) => document.getElementById(id);
 const LAYOUTS = ['classic', 'notes', 'wide'];
@@ -42,24 +42,64 @@ function setNotesSize(size) {
   return value;
 }
 
-/** The outline: one entry per slide, titled by the server (one rule for titles). */
-function buildOutline(view) {
-  const list = $('outline');
-  list.replaceChildren();
-  let index = 0;
-  view.shape.forEach((stack, h) => stack.forEach((_, v) => {
-    const title = view.titles[index] || `Slide ${h + 1}${v ? `.${v + 1}` : ''}`;
-    index += 1;
-    const item = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.dataset.h = String(h);
-    button.dataset.v = String(v);
-    button.textContent = `${v ? '↳ ' : ''}${title}`;
-    button.addEventListener('click', () => view.current.slide(h, v));
-    item.append(button);
-    list.append(item);
-  }));
+/**
+ * The outline: one entry per slide, titled by the server (one rule for titles).
+ * Keeps its entries by position so a step touches two of them, not all.
+ */
+class Outline {
+  constructor(list) {
+    this.list = list;
+    this.entries = new Map(); // "h.v" -> button
+    this.current = null;
+    this.filter = '';
+  }
+
+  build(view) {
+    const items = [];
+    this.entries.clear();
+    this.current = null;
+    let index = 0;
+    view.shape.forEach((stack, h) => stack.forEach((_, v) => {
+      const title = view.titles[index] || `Slide ${h + 1}${v ? `.${v + 1}` : ''}`;
+      index += 1;
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.h = String(h);
+      button.dataset.v = String(v);
+      button.textContent = `${index}. ${v ? '↳ ' : ''}${title}`;
+      button.addEventListener('click', () => view.current.slide(h, v));
+      item.append(button);
+      items.push(item);
+      this.entries.set(`${h}.${v}`, button);
+    }));
+    this.list.replaceChildren(...items);
+    this.apply(this.filter);
+  }
+
+  /** Mark the entry of `state` and scroll it into view. */
+  show(state) {
+    const button = this.entries.get(`${state.indexh}.${state.indexv}`) || null;
+    if (button === this.current) return;
+    if (this.current) {
+      this.current.classList.remove('current');
+      this.current.removeAttribute('aria-current');
+    }
+    this.current = button;
+    if (button) {
+      button.classList.add('current');
+      button.setAttribute('aria-current', 'true');
+      button.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
+  }
+
+  /** Show only the entries whose title holds `text` (any case). */
+  apply(text) {
+    this.filter = text.trim().toLowerCase();
+    for (const button of this.entries.values()) {
+      button.parentElement.hidden = Boolean(this.filter) && !button.textContent.toLowerCase().includes(this.filter);
+    }
+  }
 }
 
 function joinCodes(config) {
@@ -85,6 +125,7 @@ async function main() {
   let notesSize = setNotesSize(prefs.get('notesSize', 22));
   let previewTarget = null;
   let dialog = null;
+  const outline = new Outline($('outline'));
 
   const update = async (view, state) => {
     renderNotes($('notes'), view.notes, state);
@@ -92,18 +133,13 @@ async function main() {
     $('blackout').setAttribute('aria-pressed', String(state.paused));
     $('blackout').classList.toggle('active', state.paused);
     $('overview').setAttribute('aria-pressed', String(view.current.isOverview()));
-    for (const button of $('outline').querySelectorAll('button')) {
-      const here = Number(button.dataset.h) === state.indexh && Number(button.dataset.v) === state.indexv;
-      button.classList.toggle('current', here);
-      if (here) button.setAttribute('aria-current', 'true');
-      else button.removeAttribute('aria-current');
-    }
+    outline.show(state);
     const next = nextStep(view.shape, state);
     $('next-end').hidden = Boolean(next);
     const target = next || state;
     if (!sameState(previewTarget, target)) {
       previewTarget = target;
-      await jumpTo(view.reveals[1], { ...target, paused: false, overview: false });
+      await $('next-frame').contentWindow.presenterPreview.show(target);
     }
   };
 
@@ -114,7 +150,8 @@ async function main() {
     reloaded: (v) => {
       previewTarget = null;
       $('pacing').hidden = !v.plan;
-      buildOutline(v);
+      outline.build(v);
+      outline.show(v.driver.state());
     },
     loginHint: 'Not signed in as presenter: open this page with the presenter link.',
     timerLabels: { start: 'Start', pause: 'Pause', resume: 'Resume' },
@@ -142,10 +179,6 @@ async function main() {
   if (!view) return;
   const { current, driver } = view;
   const preview = view.reveals[1];
-  preview.configure({
-    controls: false, progress: false, keyboard: false, touch: false,
-    transition: 'none', backgroundTransition: 'none', slideNumber: false,
-  });
 
   $('prev').addEventListener('click', () => current.prev());
   $('next').addEventListener('click', () => current.next());
@@ -177,10 +210,25 @@ async function main() {
     }
   };
   $('pacing').hidden = !view.plan;
-  buildOutline(view);
+  outline.build(view);
+  $('outline-filter').addEventListener('input', (event) => outline.apply(event.target.value));
+  $('outline-jump-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const field = $('outline-jump');
+    const at = positionOf(view.shape, Number.parseInt(field.value, 10));
+    field.classList.toggle('invalid', !at);
+    if (at) {
+      field.value = '';
+      current.slide(at.h, at.v);
+    }
+  });
   renderClock();
   setInterval(renderClock, 250);
-  await goLive(view, { preview });
+  await goLive(view, {
+    preview,
+    /** Where the next-step preview is, in the deck's numbering: {h, v, f}. */
+    previewIndices: () => $('next-frame').contentWindow.presenterPreview.at,
+  });
 }
 
 main();

@@ -48,10 +48,16 @@ function reloadPage() {
   return new Promise(() => {});
 }
 
-function showDeckError(error) {
+let deckWarnings = [];
+
+/** Show the deck's load error (the audience keeps the last good version), else its warnings. */
+function showDeckError(error, warnings = deckWarnings) {
+  deckWarnings = warnings || [];
   const box = $('deck-error');
-  box.textContent = error ? `The deck does not load, the audience keeps the last good version: ${error}` : '';
-  box.hidden = !error;
+  if (error) box.textContent = `The deck does not load, the audience keeps the last good version: ${error}`;
+  else box.textContent = deckWarnings.join(' · ');
+  box.classList.toggle('warning-only', !error && deckWarnings.length > 0);
+  box.hidden = !error && !deckWarnings.length;
 }
 
 /** The deck's time budget (reveal.js totalTime, defaultTiming, data-timing), or null. */
@@ -97,7 +103,9 @@ export async function mountSpeaker(options) {
     return null;
   }
   const current = reveals[0];
-  current.configure({ hash: false, history: false });
+  // configure() rebuilds every slide background: only when the deck needs it.
+  const { hash, history } = current.getConfig();
+  if (hash || history) current.configure({ hash: false, history: false });
   const view = {
     config,
     current,
@@ -149,7 +157,7 @@ export async function mountSpeaker(options) {
       if (fresh) {
         view.notes = fresh.notes;
         view.titles = fresh.titles;
-        showDeckError(fresh.error && fresh.error.message);
+        showDeckError(fresh.error && fresh.error.message, fresh.warnings);
       }
       view.shape = deckShape(current);
       view.plan = timingPlanOf(current);
@@ -171,7 +179,7 @@ export async function mountSpeaker(options) {
     }
   });
 
-  showDeckError(config.deckError && config.deckError.message);
+  showDeckError(config.deckError && config.deckError.message, config.deckWarnings);
   view.renderTimer();
   setInterval(view.renderTimer, 250);
   return view;

@@ -138,6 +138,19 @@ class ServerProcess:
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def output_through(self, needle: str, start: int = 0) -> str:
+        """The output from offset ``start`` once it holds ``needle``.
+
+        A request's log line is written after its response is sent, so a
+        client can have the answer before the line is there.
+        """
+        deadline = time.monotonic() + 10 * TIMEOUT_FACTOR
+        while needle not in (text := self.output()[start:]):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} never logged; got:\n{text[-2000:]}")
+            time.sleep(0.01)
+        return text
+
     def stop(self, kill: bool = False) -> None:
         if self.process.poll() is None:
             if kill:

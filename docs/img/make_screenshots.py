@@ -6,19 +6,19 @@ Run from the repository root after ``make install``::
 
 It serves a copy of ``slides/`` on a free port, opens the tour deck in headless
 Chromium (``/usr/bin/chromium``, or ``$PRESENTER_CHROMIUM``) on the "Fragments"
-slide with one fragment shown and one audience page connected, and writes
+slide with one fragment shown, the talk timer a few minutes in and one audience
+page connected, and writes
 ``speaker-view.png`` (1280x800) and ``remote.png`` (390x844) next to this file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
 import shutil
 import sys
 import tempfile
-import urllib.error
-import urllib.request
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +28,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: reuse the tests' browser setup
 
+from presenter.app import DATABASE  # noqa: E402
+from presenter.backend.local import SqliteStore  # noqa: E402
+from presenter.core.session import SLIDE, Record  # noqa: E402
+from presenter.core.timer import TIMER, TalkTimer  # noqa: E402
 from tests.e2e.support import wait_js  # noqa: E402
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 
@@ -35,11 +39,8 @@ SECRET = "screenshot-token-for-the-readme"
 DECK = "tour"
 # The "Fragments" slide of the tour deck, its first fragment shown.
 STATE = {"indexh": 2, "indexv": 0, "indexf": 0, "paused": False, "overview": False}
-# A talk a few minutes in: the speaker's timer, as the speaker view keeps it.
-TIMER = f"""
-localStorage.setItem('presenter.timer.{DECK}',
-  JSON.stringify({{ startedAt: Date.now() - 204000, pausedMs: 0 }}));
-"""
+# A talk a few minutes in.
+ELAPSED = 204.0
 TIMEOUT_MS = 15_000
 
 
@@ -50,15 +51,17 @@ def serve(decks: Path, state_dir: Path) -> Iterator[str]:
         yield server.base
 
 
-def set_state(base: str) -> None:
-    request = urllib.request.Request(
-        f"{base}/decks/{DECK}/api/state",
-        data=json.dumps({"state": STATE}).encode(),
-        headers={"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5):
-        pass
+def seed(state_dir: Path) -> None:
+    """Write the slide state and a running talk timer, as the server stores them."""
+
+    async def write() -> None:
+        store = SqliteStore(state_dir / DATABASE)
+        timer = TalkTimer(running=True, started_at=time.time() - ELAPSED)
+        await store.save(Record(DECK, SLIDE, 1, STATE))
+        await store.save(Record(DECK, TIMER, 1, timer.to_json()))
+        store.close()
+
+    asyncio.run(write())
 
 
 def settle(page: Page) -> None:
@@ -92,8 +95,8 @@ def main() -> None:
         shutil.copytree(ROOT / "slides", decks, ignore=shutil.ignore_patterns(".presenter"))
         state_dir = Path(tmp) / "state"
         state_dir.mkdir()
+        seed(state_dir)
         with serve(decks, state_dir) as base, sync_playwright() as pw:
-            set_state(base)
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 audience = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
@@ -101,7 +104,6 @@ def main() -> None:
                 live(audience)
 
                 speaker_context = browser.new_context(viewport={"width": 1280, "height": 800})
-                speaker_context.add_init_script(TIMER)
                 speaker = speaker_context.new_page()
                 speaker.goto(f"{base}/decks/{DECK}/presenter?token={SECRET}")
                 live(speaker)
@@ -109,7 +111,7 @@ def main() -> None:
                     speaker,
                     "document.getElementById('audience-count').textContent.trim() === '1'"
                     " && presenterLive.current.getIndices().f === 0"
-                    " && presenterLive.preview.getIndices().f === 1",
+                    " && presenterLive.previewIndices().f === 1",
                     timeout=TIMEOUT_MS,
                 )
                 settle(speaker)
@@ -118,7 +120,6 @@ def main() -> None:
                 remote_context = browser.new_context(
                     viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
                 )
-                remote_context.add_init_script(TIMER)
                 remote = remote_context.new_page()
                 remote.goto(f"{base}/decks/{DECK}/remote?token={SECRET}")
                 live(remote)

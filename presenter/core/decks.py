@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from presenter.core import csp
+from presenter.core.errors import DeckError
 from presenter.core.htmldeck import render_html_deck
-from presenter.core.markdown import render_markdown
+from presenter.core.markdown import key_line, render_markdown, split_front_matter
 from presenter.core.notes import strip_markdown_file
 
 MARKDOWN_SOURCE = "slides.md"
@@ -52,6 +53,7 @@ class Deck:
     page: tuple[str, str, str] = ("", "", "")
     markdown_files: dict[str, str] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()  # files besides the source it is built from
+    warnings: tuple[str, ...] = ()  # what the author should know; the deck still works
     code: csp.InlineCode = csp.InlineCode()  # noqa: RUF009 (immutable, safe to share)
 
     def served_markdown(self, relative: str, text: str) -> str:
@@ -79,6 +81,13 @@ class Deck:
         return "md:" + hashlib.sha256(head.encode()).hexdigest()[:16]
 
     @property
+    def theme_href(self) -> str:
+        """Where the deck page loads its theme from: reveal.js's, or a file of the deck."""
+        if self.theme.lower().endswith(".css"):
+            return self.theme  # relative to the deck's page, /decks/<id>/
+        return f"/reveal/theme/{self.theme}.css"
+
+    @property
     def source(self) -> Path:
         """The file the deck is built from."""
         return self.folder / (MARKDOWN_SOURCE if self.kind == "markdown" else HTML_SOURCE)
@@ -95,10 +104,22 @@ def valid_deck_id(name: str) -> bool:
     return bool(_DECK_ID.match(name))
 
 
-def html_deck(deck_id: str, folder: Path, text: str, files: dict[str, str | None]) -> Deck:
+def html_deck(
+    deck_id: str, folder: Path, text: str, files: dict[str, str | None], source: Path
+) -> Deck:
     """The deck an ``index.html`` text makes; ``files`` holds the text of each
-    Markdown file it loads (see :func:`presenter.core.htmldeck.markdown_references`)."""
+    Markdown file it loads (see :func:`presenter.core.htmldeck.markdown_references`).
+
+    Raises:
+        DeckError: the page is not a reveal.js page.
+    """
     page = render_html_deck(text, files)
+    if not page.is_reveal:
+        raise DeckError(
+            source,
+            'not a reveal.js page: it needs <div class="reveal"><div class="slides"> '
+            "holding the <section>s",
+        )
     parts = (page.before_head_end, page.middle, page.after_body_end)
     return Deck(
         id=deck_id,
@@ -116,14 +137,40 @@ def html_deck(deck_id: str, folder: Path, text: str, files: dict[str, str | None
     )
 
 
-def markdown_deck(deck_id: str, folder: Path, text: str, source: Path) -> Deck:
+@dataclass(frozen=True)
+class Themes:
+    """The theme names a server offers: reveal.js's themes and highlight themes."""
+
+    themes: frozenset[str]
+    highlights: frozenset[str]
+
+
+def markdown_deck(
+    deck_id: str, folder: Path, text: str, source: Path, themes: Themes | None = None
+) -> Deck:
     """The deck a ``slides.md`` text makes.
 
+    ``themes`` are the names ``theme`` and ``highlightTheme`` may take (any
+    plain name when ``None``); ``theme`` may also name a ``.css`` file of the
+    deck folder (whether it exists is the caller's to check).
+
     Raises:
-        DeckError: broken front matter or separators (``source`` names the file).
+        DeckError: broken front matter or separators, an unknown theme
+            (``source`` names the file; the error, the line).
     """
     rendered = render_markdown(text, source)
     meta = rendered.meta
+    theme = _theme(meta, "theme", DEFAULT_THEME, themes.themes if themes else None, text, source)
+    highlight = _theme(
+        meta,
+        "highlightTheme",
+        DEFAULT_HIGHLIGHT_THEME,
+        themes.highlights if themes else None,
+        text,
+        source,
+    )
+    body = split_front_matter(text, source)[1]
+    warnings = () if body.strip() else (f"{source.name} is empty: the deck has no slides yet",)
     return Deck(
         id=deck_id,
         folder=folder,
@@ -133,11 +180,12 @@ def markdown_deck(deck_id: str, folder: Path, text: str, source: Path) -> Deck:
         slide_count=len(rendered.slides),
         notes=rendered.notes,
         titles=tuple(s.title for s in rendered.slides),
-        theme=_name(meta.get("theme"), DEFAULT_THEME),
-        highlight_theme=_name(meta.get("highlightTheme"), DEFAULT_HIGHLIGHT_THEME),
+        theme=theme,
+        highlight_theme=highlight,
         reveal_options=rendered.reveal_options,
         slides_html=rendered.slides_html,
         code=csp.scan(rendered.slides_html),
+        warnings=warnings,
     )
 
 
@@ -149,9 +197,33 @@ def _first(values: Any) -> str:
     return next((v for v in values if v), "")
 
 
-def _name(value: object, default: str) -> str:
-    # Theme names become part of a URL; only plain names are accepted.
-    return value if isinstance(value, str) and _NAME.match(value) else default
+def _theme(
+    meta: dict[str, Any],
+    key: str,
+    default: str,
+    available: frozenset[str] | None,
+    text: str,
+    source: Path,
+) -> str:
+    value = meta.get(key, default)
+    line = key_line(text, key)
+    if isinstance(value, str) and key == "theme" and value.lower().endswith(".css"):
+        if safe_relative(value) is None:
+            raise DeckError(
+                source, f"front matter: theme {value!r} must be in the deck folder", line
+            )
+        return value
+    # Names become part of a URL: only plain names, and only those that exist.
+    known = sorted(available) if available is not None else None
+    if (
+        not isinstance(value, str)
+        or not _NAME.match(value)
+        or (available is not None and value not in available)
+    ):
+        choices = f": one of {', '.join(known)}" if known else ""
+        extra = " or a .css file of the deck folder" if key == "theme" else ""
+        raise DeckError(source, f"front matter: unknown {key} {value!r}{choices}{extra}", line)
+    return value
 
 
 def safe_relative(path: str) -> PurePosixPath | None:

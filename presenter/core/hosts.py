@@ -45,6 +45,18 @@ def url_host(host: str) -> str:
     return host
 
 
+def is_loopback(base: str) -> bool:
+    """Whether the origin ``base`` names this machine only (127.0.0.1, ::1,
+    localhost): a phone in the room cannot open it."""
+    name = (urlsplit(base).hostname or "").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def check_public_url(url: str) -> str:
     """Validate ``--public-url`` and return it without a trailing slash.
 

@@ -62,6 +62,7 @@ class RenderedHtml:
     notes: dict[str, str] = field(default_factory=dict)
     titles: tuple[str, ...] = ()
     markdown_files: dict[str, str] = field(default_factory=dict)
+    is_reveal: bool = True  # it has a .reveal > .slides container
 
 
 def markdown_path(reference: str) -> str | None:
@@ -302,11 +303,15 @@ def _ancestor_section(element: htmltree.Element) -> htmltree.Element | None:
     return None
 
 
-def _slides_container(root: htmltree.Element) -> htmltree.Element:
+def _slides_container(root: htmltree.Element) -> htmltree.Element | None:
     for element in root.iter():
         if "slides" in element.classes and element.tag != "section":
-            return element
-    return root
+            node = element.parent
+            while node is not None and "reveal" not in node.classes:
+                node = node.parent
+            if node is not None:
+                return element
+    return None
 
 
 def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -> RenderedHtml:
@@ -319,7 +324,8 @@ def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -
     """
     root = htmltree.parse(text)
     renderer = _Renderer(root, files or {})
-    renderer.walk(_slides_container(root))
+    container = _slides_container(root)
+    renderer.walk(container or root)
     strip_html_notes(root)
     title = ""
     head = body = None
@@ -350,4 +356,5 @@ def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -
         slides.notes,
         tuple(slides.titles),
         renderer.served,
+        container is not None,
     )

@@ -41,7 +41,7 @@ class StateMessage:
 
 @dataclass(frozen=True, slots=True)
 class TimerMessage:
-    """``{"type": "timer", "action": "start"|"pause"|"reset"}``: a presenter works the talk timer."""
+    """``{"type": "timer", "action": "start"|"pause"|"reset"}``: a presenter works the timer."""
 
     action: Action
 

@@ -60,7 +60,11 @@ class TalkTimer:
         """Read the stored form; anything damaged reads as a reset timer."""
         if not isinstance(value, dict):
             return cls()
-        running, started, elapsed = value.get("running"), value.get("startedAt"), value.get("elapsed")
+        running, started, elapsed = (
+            value.get("running"),
+            value.get("startedAt"),
+            value.get("elapsed"),
+        )
         if not isinstance(running, bool) or not isinstance(elapsed, int | float):
             return cls()
         if isinstance(elapsed, bool) or elapsed < 0:

@@ -47,6 +47,7 @@ class NotesApiHandler(PrivateHandler):
             {
                 "notes": deck.notes,
                 "titles": list(deck.titles),
+                "warnings": list(deck.warnings),
                 "error": deck_error_json(self.ctx.library.error(deck_id)),
             }
         )

@@ -54,6 +54,11 @@ class Context:
             settings.host, settings.port, settings.advertised_host, settings.public_url
         )
 
+    @property
+    def loopback_only(self) -> bool:
+        """Whether the URLs shown to people work on this machine only (no phone can join)."""
+        return hosts.is_loopback(self.public_base)
+
 
 @tornado.web.stream_request_body
 class Guarded(tornado.web.RequestHandler):

@@ -29,6 +29,7 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
     """
 
     ctx: Context
+    asset = True
     _generated = False  # the body is ours (Markdown without notes), not the file's
 
     def initialize(self, ctx: Context) -> None:  # type: ignore[override]
@@ -84,6 +85,10 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
 class RevealHandler(Guarded, tornado.web.StaticFileHandler):
     """``/reveal/...``: the bundled reveal.js ``dist`` folder."""
 
+    asset = True
+
 
 class StaticHandler(Guarded, tornado.web.StaticFileHandler):
     """``/static/...``: our own JavaScript and CSS."""
+
+    asset = True

@@ -25,6 +25,8 @@ from presenter.handlers.base import (
 class IndexHandler(BaseHandler):
     """``GET /``: the deck listing, or a redirect when there is one deck."""
 
+    page_view = True
+
     def get(self) -> None:
         ids = self.ctx.library.ids()
         if len(ids) == 1:
@@ -37,7 +39,7 @@ class IndexHandler(BaseHandler):
             except DeckError:
                 deck = None
             decks.append({"id": deck_id, "deck": deck})
-        self.render_page("index.html", decks=decks)
+        self.render_page("index.html", decks=decks, presenter=self.is_presenter())
 
 
 class HealthHandler(BaseHandler):
@@ -78,16 +80,25 @@ class AudienceHandler(BaseHandler):
     """``GET /decks/<id>/``: the deck, notes removed, following the presenter.
 
     ``?view=embed`` gives the same deck without a live connection, for the
-    previews inside the presenter page.
+    frames inside the presenter pages; ``?view=preview`` too, for the speaker
+    view's next-step preview, which shows one slide at a time.
     """
+
+    EMBEDDED = frozenset({"embed", "preview"})
+
+    @property
+    def page_view(self) -> bool:
+        """Logged as a page view, unless it is one of the presenter pages' frames."""
+        return self.get_query_argument("view", "") not in self.EMBEDDED
 
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
-        view = "embed" if self.get_query_argument("view", "") == "embed" else "audience"
+        asked = self.get_query_argument("view", "")
+        view = asked if asked in self.EMBEDDED else "audience"
         config = page_config(deck, self.ctx.live.snapshot(deck_id), view)
         self.set_header("Cache-Control", "no-store")
-        # --allow-origin governs who may embed the audience page; the previews
-        # in the speaker view (?view=embed) are framed by this origin only.
+        # --allow-origin governs who may embed the audience page; the frames
+        # of the presenter pages are framed by this origin only.
         allowed = self.ctx.settings.allow_origins if view == "audience" else ()
         policy = csp.deck_page([deck.code, self.ctx.page_code], csp.frame_ancestors(allowed))
         self.set_header("Content-Security-Policy", policy)
@@ -116,6 +127,7 @@ class PresenterPageHandler(PrivateHandler):
     template = ""
     view = ""
     max_body = 8 * 1024  # the login form
+    page_view = True
 
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
@@ -156,6 +168,8 @@ class PresenterPageHandler(PrivateHandler):
             remoteUrl=self.public_url(f"{base}/remote"),
             joinUrl=self.public_url(f"{base}/join"),
             deckError=deck_error_json(error),
+            deckWarnings=list(deck.warnings),
+            loopbackOnly=self.ctx.loopback_only,
         )
         return config
 
@@ -217,10 +231,18 @@ class RemoteHandler(PresenterPageHandler):
 class JoinHandler(BaseHandler):
     """``/decks/<id>/join``: a full-screen QR code of the audience URL, for the projector."""
 
+    page_view = True
+
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
         url = self.public_url(f"/decks/{deck_id}/")
-        self.render_page("join.html", deck=deck, url=url, qr_svg=Markup(qr.svg(url)))
+        self.render_page(
+            "join.html",
+            deck=deck,
+            url=url,
+            qr_svg=Markup(qr.svg(url)),
+            loopback=self.ctx.loopback_only,
+        )
 
 
 class QrHandler(BaseHandler):

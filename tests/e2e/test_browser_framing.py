@@ -209,14 +209,18 @@ def test_another_site_cannot_frame_the_speaker_view_of_a_signed_in_browser(
     attacker.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     assert api_state(server)["seq"] == before["seq"]
 
-    # One step by the real speaker view: the state moves by that step alone.
+    # Then a different step by the real speaker view (to the last slide, where Next
+    # would have gone to the second): the first change since, and the only one.
     speaker.bring_to_front()
-    speaker.click("#next")
-    wait_indices(speaker, 1, 0, expr=CURRENT)
-    wait_js(speaker, "(n) => window.presenterLive.seq === n", before["seq"] + 1)
+    speaker.click("#last")
+    wait_indices(speaker, 3, 0, expr=CURRENT)
+    wait_js(
+        speaker,
+        "(n) => window.presenterLive.seq === n && window.presenterLive.state.indexh === 3",
+        before["seq"] + 1,
+    )
     after = api_state(server)
-    assert after["seq"] == before["seq"] + 1, (before, after)
-    assert after["state"]["indexh"] == 1
+    assert after == {"deck": "md", "seq": before["seq"] + 1, "state": wire(3, 0)}, (before, after)
     assert frame.url.startswith("chrome-error://")
 
 
@@ -250,15 +254,23 @@ def test_speaker_view_previews_show_the_deck(
     server: ServerProcess, pages: Pages, deck: str
 ) -> None:
     speaker = pages.presenter(server, deck)
-    first = "First slide" if deck == "md" else "Hand one"
-    for frame_id in ("current-frame", "next-frame"):
+    # The current slide, and the next step (the preview holds only the slide it shows).
+    shown = {
+        "current-frame": ("embed", "First slide" if deck == "md" else "Hand one"),
+        "next-frame": ("preview", "Fragments" if deck == "md" else "Hand two"),
+    }
+    for frame_id, (view, heading) in shown.items():
         handle = speaker.locator(f"#{frame_id}").element_handle()
         assert handle is not None
         frame = handle.content_frame()
         assert frame is not None
-        assert frame.url == f"{server.base}/decks/{deck}/?view=embed"
+        assert frame.url == f"{server.base}/decks/{deck}/?view={view}"
         wait_frame(frame, "typeof Reveal !== 'undefined' && Reveal.isReady()")
-        assert frame.evaluate("document.querySelector('.reveal .slides h1').textContent") == first
+        wait_frame(
+            frame,
+            "(heading) => Reveal.getCurrentSlide().querySelector('h1, h2').textContent === heading",
+            heading,
+        )
     console = pages.opened[-1].console
     assert not [line for line in console if "frame-ancestors" in line], console
 

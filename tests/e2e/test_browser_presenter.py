@@ -10,6 +10,7 @@ from tests.e2e.support import (
     Pages,
     api_state,
     indices,
+    post_state,
     wait_indices,
     wait_js,
     wait_same,
@@ -137,9 +138,16 @@ def test_two_presenter_windows_agree_without_echo(server: ServerProcess, pages: 
         wait_js(page, "(n) => window.presenterLive.seq === n", start + changes + 1)
     wait_same(second, audience)
     assert api_state(server)["seq"] == start + changes + 1
+    assert indices(audience) == {"h": 2, "v": 1, "f": None}
+    # A change from elsewhere, which both windows apply: whatever either window
+    # would have sent back before it, it sent by the time this is applied.
+    post_state(server, wire(0, 0))
+    for page in (first, second):
+        wait_js(page, "(n) => window.presenterLive.seq === n", start + changes + 2)
+        wait_indices(page, 0, 0, expr=CURRENT)
     assert len(first.evaluate(sent)) == changes
     assert len(second.evaluate(sent)) == 1
-    assert indices(audience) == {"h": 2, "v": 1, "f": None}
+    assert api_state(server)["seq"] == start + changes + 2
 
 
 def test_audience_count(server: ServerProcess, pages: Pages) -> None:

@@ -98,9 +98,11 @@ def test_markdown_edits_show_in_place_and_broken_edits_are_kept_off_screen(
     has(presenter, "Fragments EDITED", CURRENT_TEXT)
     wait_text(presenter, "#notes", "SECRET-NOTE-TWO-EDITED")
     wait_text(presenter, "#outline", "Fragments EDITED")
-    assert presenter.locator("#outline button.current").inner_text().strip() == "Fragments EDITED"
+    assert (
+        presenter.locator("#outline button.current").inner_text().strip() == "2. Fragments EDITED"
+    )
     has(presenter, "Fragments EDITED", "presenterLive.preview.getSlidesElement().textContent")
-    wait_indices(presenter, 1, 0, 0, expr="presenterLive.preview.getIndices()")
+    wait_indices(presenter, 1, 0, 0, expr="presenterLive.previewIndices()")
     wait_text(remote, "#notes", "SECRET-NOTE-TWO-EDITED")
     for page in everyone:
         assert page.evaluate(SAME_DOCUMENT), f"{page.url} was loaded again"
@@ -111,9 +113,12 @@ def test_markdown_edits_show_in_place_and_broken_edits_are_kept_off_screen(
     # A reload is not a move.
     assert api_state(server)["seq"] == seq
 
-    # The speaker goes on with the edited deck.
+    # The speaker goes on with the edited deck: the first change since the edit, so
+    # no page sent one when it swapped its slides.
     presenter.click("#next")
     assert wait_same(presenter, audience) == {"h": 1, "v": 0, "f": 0}
+    wait_js(presenter, "(n) => window.presenterLive.seq === n", seq + 1)
+    assert api_state(server) == {"deck": "md", "seq": seq + 1, "state": wire(1, 0, 0)}
 
     # A broken edit: the audience keeps the last good version; the speaker is told where.
     save(source, BROKEN)

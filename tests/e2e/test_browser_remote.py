@@ -247,7 +247,8 @@ def test_remote_resyncs_after_the_phone_wakes_up(server: ServerProcess, pages: P
     mark = remote.evaluate("window.__e2e.statuses.length")
     remote.evaluate("window.presenterLive.connection.socket.close()")
     wait_js(remote, "(m) => window.__e2e.statuses.slice(m).includes('offline')", mark)
-    post_state(server, wire(3, 0))
+    # The next change after the wake-up: nothing was pushed in between.
+    assert post_state(server, wire(3, 0))["seq"] == 3
     wait_js(remote, "(m) => window.__e2e.statuses.slice(m).at(-1) === 'live'", mark)
     wait_seq(remote, 3)
     wait_indices(remote, 3, 0, expr=CURRENT)

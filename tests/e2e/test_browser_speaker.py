@@ -26,7 +26,7 @@ from tests.helpers import SECRET, ServerProcess
 pytestmark = pytest.mark.browser
 
 CURRENT = "presenterLive.current.getIndices()"
-PREVIEW = "presenterLive.preview.getIndices()"
+PREVIEW = "presenterLive.previewIndices()"
 TABLET = {"width": 768, "height": 1024}
 
 
@@ -56,6 +56,13 @@ def test_next_preview_shows_the_next_fragment_then_the_next_slide(
     wait_indices(presenter, 2, 0, expr=PREVIEW)
     assert presenter.evaluate("presenterLive.preview.getCurrentSlide().textContent").strip() == (
         "Stack top"
+    )
+    # The preview gives reveal.js only the slide it shows (a long deck is not laid out twice).
+    assert (
+        presenter.evaluate(
+            "presenterLive.preview.getSlidesElement().querySelectorAll(':scope > section').length"
+        )
+        == 1
     )
     # The top of a stack: the preview goes down it.
     presenter.click("#next")
@@ -143,12 +150,16 @@ def test_overview_stays_private_unless_shared(server: ServerProcess, pages: Page
     assert audience.evaluate("(m) => window.__e2e.events.slice(m)", mark) == []
     assert audience.evaluate("window.presenterLive.following") is True
 
-    # Closing the overview takes everyone to the slide picked in it.
+    # Closing the overview takes everyone to the slide picked in it: the first change
+    # since it opened, and the audience's first move (so none before it was sent).
     presenter.click("#overview")
     wait_js(presenter, "presenterLive.current.isOverview() === false")
     wait_indices(audience, 2, 1)
     assert audience.evaluate("Reveal.isOverview()") is False
-    assert api_state(server)["state"] == wire(2, 1)
+    wait_js(presenter, "(n) => window.presenterLive.seq === n", seq + 1)
+    assert api_state(server) == {"deck": "md", "seq": seq + 1, "state": wire(2, 1)}
+    moves = audience.evaluate("(m) => window.__e2e.events.slice(m)", mark)
+    assert [(e["h"], e["v"]) for e in moves] == [(2, 1)], f"the audience went by: {moves}"
     wait_text(presenter, "#notes", "SECRET-NOTE-THREE")
 
     # Shared: the audience sees the overview and follows the speaker around it.
@@ -215,6 +226,8 @@ def test_arrow_keys_in_the_overview_move_by_slide(server: ServerProcess, pages: 
     audience = pages.audience(server)
     presenter.click("#next")
     wait_same(presenter, audience)
+    seq = api_state(server)["seq"]
+    mark = audience.evaluate("window.__e2e.events.length")
     presenter.click("#overview")
     wait_js(presenter, "presenterLive.current.isOverview() === true")
     for key, (h, v) in [
@@ -230,6 +243,11 @@ def test_arrow_keys_in_the_overview_move_by_slide(server: ServerProcess, pages: 
     presenter.keyboard.press("o")
     wait_js(presenter, "presenterLive.current.isOverview() === false")
     assert wait_same(presenter, audience) == {"h": 2, "v": 0, "f": None}
+    # Closing the overview was the one change: none of the arrow moves was sent.
+    wait_js(presenter, "(n) => window.presenterLive.seq === n", seq + 1)
+    assert api_state(server) == {"deck": "md", "seq": seq + 1, "state": wire(2, 0)}
+    moves = audience.evaluate("(m) => window.__e2e.events.slice(m)", mark)
+    assert [(e["h"], e["v"]) for e in moves] == [(2, 0)], f"the audience went by: {moves}"
 
 
 def test_outline_jumps_to_a_vertical_slide(server: ServerProcess, pages: Pages) -> None:
@@ -238,9 +256,10 @@ def test_outline_jumps_to_a_vertical_slide(server: ServerProcess, pages: Pages) 
     outline = presenter.locator("#outline button")
     titles = [t.strip() for t in outline.all_inner_texts()]
     assert len(titles) == 5, titles
-    assert titles[0] == "First slide"
-    assert "Stack below" in titles[3] and titles[3] != "Stack below", titles  # marked as nested
-    assert presenter.locator("#outline button.current").inner_text().strip() == "First slide"
+    # Numbered as the slide counter counts; a vertical slide is marked as nested.
+    assert titles[0] == "1. First slide"
+    assert titles[3] == "4. ↳ Stack below", titles
+    assert presenter.locator("#outline button.current").inner_text().strip() == "1. First slide"
 
     presenter.locator("#outline button", has_text="Stack below").click()
     wait_indices(presenter, 2, 1, expr=CURRENT)

@@ -94,7 +94,7 @@ def test_blocked_websockets_fall_back_to_sse_and_follow_the_presenter(
     assert "Server-Sent Events" in (page.get_attribute("#presenter-connection", "title") or "")
     attempts = page.evaluate("window.__wsAttempts")
     assert len(attempts) >= 2, attempts
-    assert all(url.endswith("/decks/md/ws") for url in attempts), attempts
+    assert all(url.endswith("/decks/md/ws?as=audience") for url in attempts), attempts
 
     # The HTTP API moves everyone, the SSE page included.
     post_state(server, wire(3))

@@ -211,6 +211,7 @@ class Rig:
         answer = api.json()
         notes = self.ours.page.evaluate(NOTES_TEXT, answer["notes"])
         deck = self.ours.context.request.get(f"{self.server.base}/decks/{name}/api/deck")
+        assert deck.ok, f"{name}: /api/deck answered {deck.status}"
         found["slideCount"] = deck.json()["slideCount"]
         titles = answer["titles"]
         for index, slide in enumerate(found["slides"]):

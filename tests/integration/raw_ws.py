@@ -14,6 +14,7 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +118,58 @@ class RawWebSocket:
             self.sock.settimeout(TIMEOUT)
         return len(self.reader.frames) - before
 
+    def _read_some(self, deadline: float) -> bool:
+        """Feed what arrives before ``deadline``; False once the peer has ended the
+        connection (or time is up)."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        self.sock.settimeout(left)
+        try:
+            data = self.sock.recv(1 << 16)
+        except TimeoutError:
+            return False
+        except OSError:
+            self.closed_by_peer = True
+            return False
+        finally:
+            self.sock.settimeout(TIMEOUT)
+        if not data:
+            self.closed_by_peer = True
+            return False
+        self.reader.feed(data)
+        return True
+
+    def read_until(self, done: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+        """Read until ``done()`` holds; fails when time is up or the peer closes first."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if not self._read_some(deadline):
+                if done():
+                    return
+                ended = "the peer closed" if self.closed_by_peer else f"not within {timeout}s"
+                raise AssertionError(f"{ended}; close frame {self.close_frame()}")
+
+    def read_until_closed(self, timeout: float = TIMEOUT) -> bool:
+        """Read until the peer ends the TCP connection (then everything it sent is
+        here); returns whether it did within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self._read_some(deadline):
+            pass
+        return self.closed_by_peer
+
+    def finish(self, timeout: float = TIMEOUT) -> None:
+        """Read up to the server's close frame, answer it as a client must, and read on
+        until the server ends the connection: nothing it sends can be missed then."""
+        deadline = time.monotonic() + timeout
+        while self.close_frame() is None and self._read_some(deadline):
+            pass
+        if self.close_frame() is not None and not self.closed_by_peer:
+            with contextlib.suppress(OSError):  # the server may have gone already
+                self.send_frame(0x8, struct.pack("!H", 1000))
+            self.read_until_closed(deadline - time.monotonic())
+        assert self.closed_by_peer, f"the connection was still open after {timeout}s"
+
     def read_message(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         """The next text frame not returned yet (the welcome may have come with the 101)."""
         deadline = time.monotonic() + timeout
@@ -137,15 +190,19 @@ class RawWebSocket:
 
     def send_text(self, text: str) -> None:
         """A masked text frame (clients must mask)."""
-        payload = text.encode()
+        self.send_frame(0x1, text.encode())
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        """One masked, final frame."""
         mask = os.urandom(4)
         length = len(payload)
+        first = 0x80 | opcode
         if length < 126:
-            header = struct.pack("!BB", 0x81, 0x80 | length)
+            header = struct.pack("!BB", first, 0x80 | length)
         elif length <= 0xFFFF:
-            header = struct.pack("!BBH", 0x81, 0x80 | 126, length)
+            header = struct.pack("!BBH", first, 0x80 | 126, length)
         else:
-            header = struct.pack("!BBQ", 0x81, 0x80 | 127, length)
+            header = struct.pack("!BBQ", first, 0x80 | 127, length)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         self.sock.sendall(header + mask + masked)
 

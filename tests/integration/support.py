@@ -10,14 +10,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import (
     ROOT,
@@ -29,8 +28,6 @@ from tests.helpers import (
 )
 
 TIMEOUT = 5.0 * TIMEOUT_FACTOR
-# How long "nothing arrives" is watched for; long enough for a broadcast to land.
-QUIET = 0.3 * TIMEOUT_FACTOR
 
 DEFAULT_STATE = {"indexh": 0, "indexv": 0, "indexf": None, "paused": False, "overview": False}
 
@@ -173,18 +170,69 @@ async def recv_match(
         seen.append(frame)
 
 
-async def drain(ws: ClientConnection, duration: float = QUIET) -> list[dict[str, Any]]:
-    """Every frame that arrives within ``duration`` seconds."""
-    frames: list[dict[str, Any]] = []
-    deadline = asyncio.get_running_loop().time() + duration
-    while (left := deadline - asyncio.get_running_loop().time()) > 0:
-        try:
-            frames.append(await recv(ws, left))
-        except TimeoutError:
-            break
-        except ConnectionClosed:
-            break
+Frame = dict[str, Any]
+
+
+async def frames_until(
+    ws: ClientConnection, predicate: Callable[[Frame], bool], what: str = "a frame"
+) -> list[Frame]:
+    """Every frame up to and including the first that satisfies ``predicate``."""
+    frames: list[Frame] = []
+
+    def done(frame: Frame) -> bool:
+        frames.append(frame)
+        return bool(predicate(frame))
+
+    await recv_match(ws, done, what=what)
     return frames
+
+
+def presenter_news(frame: Frame) -> bool:
+    """Frames a presenter socket gets on its own schedule: the audience count and the
+    talk timer (which starts when the slide first leaves the title)."""
+    return frame.get("type") in ("presence", "timer")
+
+
+async def state_sentinel(
+    server: HasPort,
+    value: dict[str, Any],
+    *sockets: ClientConnection,
+    deck: str = "md",
+    ignore: Callable[[Frame], bool] = lambda f: False,
+) -> int:
+    """Check that nothing reached ``sockets`` before a change made now; returns its seq.
+
+    A negative check that does not wait and hope: POST ``value`` (a new state of
+    ``deck``) with the bearer token, which every socket of the deck receives, and
+    assert it is the first frame each socket gets (``ignore`` skips frames that
+    may come at any time, such as presence). Frames on one connection are in
+    order, so anything the action under test sent before is read first.
+    """
+    resp = await apost_state(server, value, deck=deck)
+    assert resp.status == 200, (resp.status, resp.text)
+    seq: int = resp.json()["seq"]
+    expected = {"type": "state", "seq": seq, "state": value}
+    for ws in sockets:
+        frame = await recv_match(ws, lambda f: not ignore(f), what="the sentinel state")
+        assert frame == expected, f"{frame} came before the state posted after it ({expected})"
+    return seq
+
+
+def save(path: Path, text: str) -> None:
+    """Write ``path`` at once, as editors save: a dotfile (never watched) renamed over it."""
+    tmp = path.with_name(f".{path.name}.saving")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+async def watcher_caught_up(witness: ClientConnection, page: Path) -> None:
+    """Edit ``page`` (the page of the deck ``witness`` is a socket of) and wait for its
+    reload: the deck watcher reports changes in the order they were made, and reports
+    every deck of one batch in one go, so by then every earlier change has been
+    reported, and the frames it sent are on their sockets ahead of anything sent later."""
+    text = page.read_text(encoding="utf-8")
+    save(page, f"{text}\n<!-- touched {os.urandom(4).hex()} -->\n")
+    await recv_match(witness, lambda f: f.get("type") == "reload", what="the witness's reload")
 
 
 async def send(ws: ClientConnection, value: Any) -> None:

@@ -44,10 +44,13 @@ def test_a_broker_that_is_not_a_redis_url_is_refused(deck_root: Path, url: str) 
     assert_one_error(result, "--broker", "redis://")
 
 
-def test_workers_above_the_limit_are_refused(deck_root: Path) -> None:
-    result = run_cli("serve", str(deck_root), "--workers", "0", "--secret", SECRET)
+@pytest.mark.parametrize("count", ["0", "65"])
+def test_workers_above_the_limit_are_refused(deck_root: Path, count: str) -> None:
+    result = run_cli("serve", str(deck_root), "--workers", count, "--secret", SECRET)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+    # Refused for the worker count itself (not, say, for the missing --broker).
+    assert f"{count} is not in the range" in result.stderr, result.stderr
 
 
 # --- a real multi-process server -----------------------------------------------------

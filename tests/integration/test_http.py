@@ -18,11 +18,12 @@ from .support import (
     afetch,
     apost_state,
     bearer,
-    drain,
     presenter_cookie,
+    presenter_news,
     recv,
     recv_type,
     state,
+    state_sentinel,
 )
 
 
@@ -55,12 +56,17 @@ async def test_api_state_post_sets_state_like_a_presenter(live_server: LiveServe
         again = await apost_state(live_server, new)
         assert again.status == 200
         assert again.json() == {"deck": "md", "seq": 1, "state": new}
-        assert await drain(audience) == []
-        assert await drain(elsewhere, 0.05) == []
-
-        after = await apost_state(live_server, state(indexh=3))
-        assert after.json()["seq"] == 2
-        assert (await recv(audience))["seq"] == 2
+        # The repeat was not broadcast: the next change is the next frame (seq 2), and
+        # the other deck's sockets got none of this deck's changes.
+        after = await state_sentinel(
+            live_server,
+            state(indexh=3),
+            audience,
+            presenter,
+            ignore=presenter_news,
+        )
+        assert after == 2
+        assert await state_sentinel(live_server, state(indexh=1), elsewhere, deck="html") == 1
     got = await afetch(live_server, "GET", "/decks/md/api/state")
     assert got.json() == {"deck": "md", "seq": 2, "state": state(indexh=3)}
 
@@ -88,9 +94,10 @@ async def test_api_state_post_needs_the_bearer_token(
         assert "application/json" in (resp.header("Content-Type") or "")
         assert isinstance(resp.json(), dict)
         assert SECRET not in resp.text
-        assert await drain(audience, 0.1) == []
+        # Refused, so neither stored nor sent: the next change is the first one.
+        assert await state_sentinel(live_server, state(indexh=2), audience) == 1
     got = await afetch(live_server, "GET", "/decks/md/api/state")
-    assert got.json()["seq"] == 0
+    assert got.json() == {"deck": "md", "seq": 1, "state": state(indexh=2)}
 
 
 async def test_api_state_post_with_the_presenter_cookie_alone_is_refused(
@@ -107,6 +114,7 @@ async def test_api_state_post_with_the_presenter_cookie_alone_is_refused(
 async def test_unknown_deck_names_the_deck(live_server: LiveServer) -> None:
     for path in ("/decks/nope/", "/decks/nope/api/state", "/decks/nope/presenter"):
         resp = await afetch(live_server, "GET", path)
+        assert resp.status == 404, (path, resp.status)
         assert "nope" in resp.text, path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from websockets.asyncio.client import connect
@@ -51,16 +52,41 @@ async def test_a_client_that_never_answers_pings_is_dropped_with_1001(
         client.close()
 
 
+class Pongs(logging.Handler):
+    """Counts the pongs a websockets connection sends (it logs every frame at debug)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("> PONG"):
+            self.count += 1
+
+
 async def test_a_client_that_answers_pings_stays(make_server: MakeServer) -> None:
     interval = 0.2
     server = await make_server(ping_interval=interval)
-    # The websockets library answers every ping by itself.
-    async with connect(server.ws("md"), open_timeout=TIMEOUT) as ws:
-        await recv(ws)
-        await asyncio.sleep(interval * 8)
-        await apost_state(server, state(indexh=2))
-        frame = await recv_type(ws, "state")
-        assert frame["seq"] == 1
+    pongs = Pongs()
+    logger = logging.getLogger("tests.keepalive.client")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logger.addHandler(pongs)
+    try:
+        # The websockets library answers every ping by itself.
+        async with connect(server.ws("md"), open_timeout=TIMEOUT, logger=logger) as ws:
+            await recv(ws)
+            # Pinged and answered several times: past the point where a silent
+            # client is dropped (the second ping after an unanswered one).
+            deadline = asyncio.get_running_loop().time() + TIMEOUT
+            while pongs.count < 4:
+                assert asyncio.get_running_loop().time() < deadline, f"{pongs.count} pings"
+                await asyncio.sleep(interval / 4)
+            await apost_state(server, state(indexh=2))
+            frame = await recv_type(ws, "state")
+            assert frame["seq"] == 1
+    finally:
+        logger.removeHandler(pongs)
 
 
 async def test_pings_are_not_sent_more_often_than_the_interval(make_server: MakeServer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from .support import (
     afetch,
     apost_state,
     authenticate,
-    drain,
+    frames_until,
     presenter_and_audience,
     presenter_cookie,
     recv,
@@ -26,6 +25,7 @@ from .support import (
     recv_type,
     send,
     state,
+    state_sentinel,
 )
 
 
@@ -104,9 +104,9 @@ async def test_audience_state_is_forbidden_and_changes_nothing(live_server: Live
         error = await recv(sender)
         assert error["type"] == "error"
         assert error["code"] == "forbidden"
-        assert await drain(watcher) == []
-        assert await drain(sender) == []
-    assert await api_state(live_server) == {"deck": "md", "seq": 0, "state": DEFAULT_STATE}
+        assert await api_state(live_server) == {"deck": "md", "seq": 0, "state": DEFAULT_STATE}
+        # Nothing was broadcast: the next change is the next frame of both sockets.
+        assert await state_sentinel(live_server, state(indexh=1), watcher, sender) == 1
 
 
 async def test_presenter_state_reaches_every_socket_of_the_deck_only(
@@ -130,14 +130,15 @@ async def test_presenter_state_reaches_every_socket_of_the_deck_only(
             assert await recv_type(ws, "state") == expected
         for ws in (audience1, audience2):
             assert await recv(ws) == expected
-        assert await drain(elsewhere) == []
-        assert await drain(audience1) == []
-    assert await api_state(live_server) == {"deck": "md", "seq": 1, "state": new}
-    assert await api_state(live_server, "html") == {
-        "deck": "html",
-        "seq": 0,
-        "state": DEFAULT_STATE,
-    }
+        assert await api_state(live_server) == {"deck": "md", "seq": 1, "state": new}
+        assert await api_state(live_server, "html") == {
+            "deck": "html",
+            "seq": 0,
+            "state": DEFAULT_STATE,
+        }
+        # Once each: the next change is the next frame; and none went to the other deck.
+        assert await state_sentinel(live_server, state(indexh=3), audience1, audience2) == 2
+        assert await state_sentinel(live_server, state(indexh=1), elsewhere, deck="html") == 1
 
 
 async def test_every_state_field_round_trips(live_server: LiveServer) -> None:
@@ -167,21 +168,22 @@ async def test_seq_grows_by_one_and_repeats_are_not_broadcast(live_server: LiveS
             {"type": "state", "seq": 2, "state": two},
             {"type": "state", "seq": 3, "state": three},
         ]
-        assert await drain(audience) == []
+        # No repeat after them: the next change is the audience's next frame.
+        assert await state_sentinel(live_server, state(indexh=4), audience) == 4
         # The presenter gets its own changes back, each once, and no repeat.
-        echoed = [f for f in await drain(presenter) if f["type"] == "state"]
-        assert [f["seq"] for f in echoed] == [1, 2, 3]
-    assert (await api_state(live_server))["seq"] == 3
+        echoed = await frames_until(presenter, lambda f: f.get("seq") == 4, "the sentinel")
+        assert [f["seq"] for f in echoed if f["type"] == "state"] == [1, 2, 3, 4]
+    assert (await api_state(live_server))["seq"] == 4
 
 
 async def test_repeating_the_current_state_does_not_bump_seq(live_server: LiveServer) -> None:
     async with presenter_and_audience(live_server) as (presenter, audience):
-        # The initial state is the default one: sending it is not a change.
+        # The initial state is the default one: sending it is not a change, so the
+        # next change is the audience's next frame, and it is numbered 1.
         await send(presenter, {"type": "state", "state": DEFAULT_STATE})
-        assert await drain(audience) == []
-        assert (await api_state(live_server))["seq"] == 0
         await send(presenter, {"type": "state", "state": state(indexh=4)})
-        assert (await recv(audience))["seq"] == 1
+        assert await recv(audience) == {"type": "state", "seq": 1, "state": state(indexh=4)}
+        assert (await api_state(live_server))["seq"] == 1
 
 
 async def test_late_joiner_gets_the_current_state_in_its_welcome(live_server: LiveServer) -> None:
@@ -251,13 +253,18 @@ async def test_presence_counts_audience_sockets_of_the_deck(live_server: LiveSer
 
 
 async def test_audience_sockets_never_get_presence(live_server: LiveServer) -> None:
-    async with connect(live_server.ws("md"), open_timeout=TIMEOUT) as audience:
-        await recv(audience)
+    def audience_is(count: int) -> Callable[[dict[str, Any]], bool]:
+        return lambda f: f.get("type") == "presence" and f.get("audience") == count
+
+    async with presenter_and_audience(live_server) as (presenter, audience):
+        await recv_match(presenter, audience_is(1), what="presence 1")
         async with connect(live_server.ws("md"), open_timeout=TIMEOUT) as other:
             await recv(other)
-            await asyncio.sleep(0.15)
-        frames = await drain(audience)
-        assert [f for f in frames if f["type"] == "presence"] == []
+            await recv_match(presenter, audience_is(2), what="presence 2")
+        await recv_match(presenter, audience_is(1), what="presence 1 again")
+        # Three presence frames went to the presenter; none came to the audience
+        # before a change made after them.
+        assert await state_sentinel(live_server, state(indexh=1), audience) == 1
 
 
 async def test_presenter_cookie_makes_a_presenter_from_the_first_welcome(

@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import LiveServer
-from tests.helpers import MARKDOWN_DECK, TIMEOUT_FACTOR
+from tests.helpers import MARKDOWN_DECK
 
 from .conftest import MakeServer
 from .support import (
@@ -20,16 +20,17 @@ from .support import (
     afetch,
     apost_state,
     authenticate,
-    drain,
+    frames_until,
     presenter_cookie,
+    presenter_news,
     recv,
     recv_match,
     state,
+    state_sentinel,
+    watcher_caught_up,
 )
 
 BROKEN = "---\ntitle: [oops\n---\n# x\n"
-# Long enough for the watcher (150 ms debounce) to have reported a change.
-SETTLE = 0.5 * TIMEOUT_FACTOR
 
 
 def deck_text(heading: str) -> str:
@@ -44,9 +45,30 @@ def is_status(frame: dict[str, Any]) -> bool:
     return frame.get("type") == "deck_status"
 
 
-async def drain_all(*sockets: ClientConnection) -> list[list[dict[str, Any]]]:
-    """What each socket receives within ``SETTLE`` seconds, watched at once."""
-    return list(await asyncio.gather(*(drain(ws, SETTLE) for ws in sockets)))
+async def next_state(server: LiveServer) -> dict[str, Any]:
+    """A state of deck ``md`` that differs from its current one."""
+    current = (await afetch(server, "GET", "/decks/md/api/state")).json()
+    return state(indexh=1, indexv=current["seq"] + 1)
+
+
+async def settle(server: LiveServer, witness: ClientConnection, *sockets: ClientConnection) -> None:
+    """Read what the watcher has sent ``sockets`` (of deck ``md``) so far: once it has
+    reported a later change (to the html deck, on ``witness``), a state change made
+    now reaches them after all of it."""
+    await watcher_caught_up(witness, server.settings.decks["html"] / "index.html")
+    value = await next_state(server)
+    assert (await apost_state(server, value)).status == 200
+    for ws in sockets:
+        await recv_match(ws, lambda f: f.get("state") == value, TIMEOUT, "the settling state")
+
+
+async def nothing_watched_before(
+    server: LiveServer, witness: ClientConnection, *sockets: ClientConnection
+) -> None:
+    """Once the watcher has caught up, the next frame of each of ``sockets`` (presence and
+    the timer aside) is a state change made now: the watcher sent them nothing."""
+    await watcher_caught_up(witness, server.settings.decks["html"] / "index.html")
+    await state_sentinel(server, await next_state(server), *sockets, ignore=presenter_news)
 
 
 @pytest.fixture
@@ -65,14 +87,25 @@ async def open_socket(server: LiveServer, cookie: str | None = None) -> ClientCo
 
 
 @pytest.fixture
-async def sockets(watched: LiveServer) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
-    """An audience and a presenter socket on deck ``md``, with the watcher known to be live."""
+async def witness(watched: LiveServer) -> AsyncIterator[ClientConnection]:
+    """An audience socket on deck ``html``, to see the watcher report html edits."""
+    async with connect(watched.ws("html"), open_timeout=TIMEOUT) as ws:
+        assert (await recv(ws))["type"] == "welcome"
+        yield ws
+
+
+@pytest.fixture
+async def sockets(
+    watched: LiveServer, witness: ClientConnection
+) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """An audience and a presenter socket on deck ``md``, with the watcher known to be
+    live and everything it sent them so far read."""
     cookie = await presenter_cookie(watched)
     audience = await open_socket(watched)
     presenter = await open_socket(watched, cookie)
     try:
         await until_watching(watched, audience)
-        await drain_all(audience, presenter)
+        await settle(watched, witness, audience, presenter)
         yield audience, presenter
     finally:
         await audience.close()
@@ -109,6 +142,7 @@ async def wait_status(server: LiveServer, path: str, status: int) -> None:
 
 async def test_edits_reload_pages_and_broken_edits_only_warn_presenters(
     watched: LiveServer,
+    witness: ClientConnection,
     sockets: tuple[ClientConnection, ClientConnection],
     deck_root: Path,
 ) -> None:
@@ -124,7 +158,7 @@ async def test_edits_reload_pages_and_broken_edits_only_warn_presenters(
     api = (await afetch(watched, "GET", "/decks/md/api/deck")).json()
     assert "Edited heading" in api["slidesHtml"]
     assert "First slide" not in api["slidesHtml"]
-    await drain_all(audience, presenter)
+    await settle(watched, witness, audience, presenter)
 
     # A broken edit: presenters learn why, the audience keeps the good version.
     source.write_text(BROKEN, encoding="utf-8")
@@ -133,9 +167,8 @@ async def test_edits_reload_pages_and_broken_edits_only_warn_presenters(
     assert "slides.md:2" in status["error"]
     assert status["line"] == 2
     assert str(deck_root) not in status["error"]
-    to_presenter, to_audience = await drain_all(presenter, audience)
-    assert not [f for f in to_presenter if is_reload(f)], to_presenter
-    assert [f for f in to_audience if f["type"] != "presence"] == []
+    # No reload for anyone, no second status.
+    await nothing_watched_before(watched, witness, presenter, audience)
     page = await afetch(watched, "GET", "/decks/md/")
     assert page.status == 200
     assert "Edited heading" in page.text
@@ -179,28 +212,31 @@ async def test_an_audience_socket_authenticated_later_gets_deck_errors(
 
 async def test_other_decks_are_not_reloaded(
     watched: LiveServer,
+    witness: ClientConnection,
     sockets: tuple[ClientConnection, ClientConnection],
     deck_root: Path,
 ) -> None:
-    audience, _ = sockets
-    async with connect(watched.ws("html"), open_timeout=TIMEOUT) as other:
-        await recv(other)
-        page = deck_root / "html" / "index.html"
-        page.write_text(page.read_text().replace("Hand one", "Hand one, edited"))
-        await recv_match(other, is_reload, TIMEOUT, "a reload")
-        assert not [f for f in await drain(audience, SETTLE) if is_reload(f)]
+    audience, presenter = sockets
+    page = deck_root / "html" / "index.html"
+    page.write_text(page.read_text().replace("Hand one", "Hand one, edited"))
+    await recv_match(witness, is_reload, TIMEOUT, "a reload")
+    # Reported (the html deck's pages reloaded): nothing reached deck md.
+    await state_sentinel(
+        watched, await next_state(watched), audience, presenter, ignore=presenter_news
+    )
 
 
 async def test_dotfiles_do_not_reload(
     watched: LiveServer,
+    witness: ClientConnection,
     sockets: tuple[ClientConnection, ClientConnection],
     deck_root: Path,
 ) -> None:
-    audience, _ = sockets
+    audience, presenter = sockets
     (deck_root / "md" / ".hidden").write_text("changed", encoding="utf-8")
     (deck_root / "md" / ".cache").mkdir()
     (deck_root / "md" / ".cache" / "x").write_text("x", encoding="utf-8")
-    assert not [f for f in await drain(audience, SETTLE) if is_reload(f)]
+    await nothing_watched_before(watched, witness, audience, presenter)
 
 
 async def test_deck_folders_come_and_go(watched: LiveServer, deck_root: Path) -> None:
@@ -218,14 +254,25 @@ async def test_deck_folders_come_and_go(watched: LiveServer, deck_root: Path) ->
     assert (await afetch(watched, "GET", "/decks/md/")).status == 200
 
 
-async def test_no_watching_without_the_setting(make_server: MakeServer, deck_root: Path) -> None:
+async def test_no_watching_without_the_setting(
+    make_server: MakeServer, watched: LiveServer, witness: ClientConnection, deck_root: Path
+) -> None:
     server = await make_server(root=deck_root.resolve())
     assert server.server.watcher is None
-    async with connect(server.ws("md"), open_timeout=TIMEOUT) as audience:
+    async with (
+        connect(server.ws("md"), open_timeout=TIMEOUT) as audience,
+        connect(watched.ws("md"), open_timeout=TIMEOUT) as watched_audience,
+    ):
         await recv(audience)
+        await recv(watched_audience)
+        # A server on the same folder that does watch is the yardstick: once its
+        # watcher is live and has reported the edit, a watcher here would have too.
+        await until_watching(watched, watched_audience)
+        await settle(watched, witness, watched_audience)
         source = deck_root / "md" / "slides.md"
         source.write_text(deck_text("Quiet edit"), encoding="utf-8")
-        assert not [f for f in await drain(audience, SETTLE) if is_reload(f)]
+        await recv_match(watched_audience, is_reload, TIMEOUT, "the watching server's reload")
+        await state_sentinel(server, state(indexh=2), audience)
     # Pages still get the new text when they ask.
     api = (await afetch(server, "GET", "/decks/md/api/deck")).json()
     assert "Quiet edit" in api["slidesHtml"]
@@ -247,13 +294,24 @@ async def test_state_changes_in_a_state_dir_inside_the_deck_do_not_reload(
     # A state dir inside a deck folder is allowed (and never served); the
     # database it writes on every slide change is not an edit of the deck.
     folder = (deck_root / "md").resolve()
-    server = await make_server(decks={"md": folder}, watch=True, state_dir=folder / "state")
-    async with connect(server.ws("md"), open_timeout=TIMEOUT) as audience:
+    decks = {"md": folder, "html": (deck_root / "html").resolve()}  # html: the witness
+    server = await make_server(decks=decks, watch=True, state_dir=folder / "state")
+    async with (
+        connect(server.ws("md"), open_timeout=TIMEOUT) as audience,
+        connect(server.ws("html"), open_timeout=TIMEOUT) as witness,
+    ):
         await recv(audience)
+        await recv(witness)
         await until_watching(server, audience)
-        await drain(audience, SETTLE)
-        for index in range(1, 4):
-            assert (await apost_state(server, state(indexh=index))).status == 200
-        frames = await drain(audience, SETTLE * 2)
-        assert [f["state"]["indexh"] for f in frames if f["type"] == "state"] == [1, 2, 3]
-        assert not [f for f in frames if is_reload(f)], frames
+        await settle(server, witness, audience)
+        changes = [state(indexh=index) for index in range(1, 4)]
+        for value in changes:
+            assert (await apost_state(server, value)).status == 200
+        # Once the watcher has reported an edit made after those writes, one more
+        # change: the audience gets the four changes and nothing else.
+        await watcher_caught_up(witness, decks["html"] / "index.html")
+        last = state(indexh=3, indexv=1)
+        assert (await apost_state(server, last)).status == 200
+        frames = await frames_until(audience, lambda f: f.get("state") == last, "the last change")
+        assert frames == [{"type": "state", "seq": f["seq"], "state": f["state"]} for f in frames]
+        assert [f["state"] for f in frames] == [*changes, last]

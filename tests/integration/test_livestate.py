@@ -104,7 +104,12 @@ async def test_a_change_is_stored_then_reaches_the_sockets(make_live: MakeLive) 
     assert process.live.snapshot("talk") == snapshot
     await until(lambda: len(process.states()) == 1, "the broadcast")
     assert process.states() == [{"type": "state", "seq": 1, "state": state.to_json()}]
-    assert process.states("other") == []
+    # Only to that deck's sockets: the other deck's first state is its own change.
+    other = SlideState(indexh=5)
+    await process.live.set_state("other", other)
+    await until(lambda: len(process.states("other")) == 1, "the other deck's broadcast")
+    assert process.states("other") == [{"type": "state", "seq": 1, "state": other.to_json()}]
+    assert len(process.states()) == 1
 
 
 async def test_an_unchanged_state_neither_bumps_seq_nor_broadcasts(make_live: MakeLive) -> None:
@@ -181,6 +186,8 @@ async def test_a_change_that_cannot_be_stored_is_unavailable_and_not_sent(
             await asyncio.sleep(0.05)
     assert snapshot.seq == 2
     await until(lambda: len(process.states()) == 2, "the broadcast after recovery")
+    # The change that was refused was never sent, not even later.
+    assert [f["state"]["indexh"] for f in process.states()] == [1, 3]
 
 
 @pytest.mark.parametrize("storage", ["redis"], indirect=True)  # SQLite is one process's

@@ -59,16 +59,16 @@ def test_secret_never_reaches_the_logs(deck_root: Path, tmp_path: Path) -> None:
         bad = fetch(server, "POST", "/decks/md/api/state", "not json", bearer())
         assert bad.status == 400
         # Error paths with the token in the query string.
-        for path in (
-            f"/decks/nope/presenter?token={SECRET}",
-            f"/decks/nope/api/state?token={SECRET}",
-            f"/nothing?token={SECRET}",
-            f"/decks/md/missing.png?token={SECRET}",
-            f"/static/missing.js?token={SECRET}",
-            f"/reveal/missing.js?token={SECRET}",
-            f"/decks/md/api/state?token={SECRET}",
+        for path, status in (
+            (f"/decks/nope/presenter?token={SECRET}", 404),
+            (f"/decks/nope/api/state?token={SECRET}", 404),
+            (f"/nothing?token={SECRET}", 404),
+            (f"/decks/md/missing.png?token={SECRET}", 404),
+            (f"/static/missing.js?token={SECRET}", 404),
+            (f"/reveal/missing.js?token={SECRET}", 404),
+            (f"/decks/md/api/state?token={SECRET}", 200),
         ):
-            fetch(server, "GET", path)
+            assert fetch(server, "GET", path).status == status, path
         # The login form.
         page = fetch(server, "GET", "/decks/md/presenter")
         xsrf, cookie = hidden_input(page.text, "_xsrf"), page.cookie("_xsrf")
@@ -88,6 +88,13 @@ def test_secret_never_reaches_the_logs(deck_root: Path, tmp_path: Path) -> None:
             assert json.loads(ws.recv(timeout=TIMEOUT))["role"] == "presenter"
             ws.send(json.dumps({"type": "auth", "token": SECRET + "zz"}))
             ws.send("not json " + SECRET)
+            # Both handled (and logged, if at all) before the log is read.
+            errors: list[str] = []
+            while len(errors) < 2:
+                frame = json.loads(ws.recv(timeout=TIMEOUT))
+                if frame["type"] == "error":
+                    errors.append(frame["code"])
+            assert errors == ["unauthorized", "bad_json"]
         with connect(server.ws("md") + f"?token={SECRET}", open_timeout=TIMEOUT) as ws:
             ws.recv(timeout=TIMEOUT)
         server.stop()
@@ -138,16 +145,35 @@ def test_state_survives_kill_9(deck_root: Path, tmp_path: Path) -> None:
             assert frame == {"type": "state", "seq": 5, "state": state(indexh=5)}
 
 
-def test_default_state_dir_is_inside_path(deck_root: Path) -> None:
+def test_the_default_state_dir_is_outside_the_deck_folder(deck_root: Path, tmp_path: Path) -> None:
+    # Committing a deck folder must never commit the token: state goes to the
+    # user's state directory ($XDG_STATE_HOME), named in the banner.
+    home = tmp_path / "state-home"
+    env = {"XDG_STATE_HOME": str(home)}
+    with spawned(deck_root, "--secret", SECRET, env=env) as server:
+        assert post_state(server, state(indexh=2)).status == 200
+        output = server.output()
+        server.stop(kill=True)
+    assert not (deck_root / ".presenter").exists()
+    (state_dir,) = (home / "presenter").iterdir()
+    assert state_dir.name.startswith("decks-")
+    assert f"State (slide positions, timer, token): {state_dir}" in output
+    with spawned(deck_root, "--secret", SECRET, env=env) as server:
+        assert fetch(server, "GET", "/decks/md/api/state").json()["seq"] == 1
+
+
+def test_a_state_dir_left_in_the_deck_by_an_earlier_version_is_kept_out_of_git(
+    deck_root: Path,
+) -> None:
+    legacy = deck_root / ".presenter"
+    legacy.mkdir()
     with running_server(deck_root) as server:
         assert post_state(server, state(indexh=2)).status == 200
-        server.stop(kill=True)
-    assert (deck_root / ".presenter").is_dir()
-    with running_server(deck_root) as server:
-        assert fetch(server, "GET", "/decks/md/api/state").json()["seq"] == 1
         # The state dir is never served, whatever the route.
         for path in ("/decks/md/../.presenter/state.sqlite3", "/decks/.presenter/state.sqlite3"):
             assert fetch(server, "GET", path).status == 404
+    assert (legacy / "state.sqlite3").is_file()
+    assert (legacy / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
 def test_secret_from_environment(deck_root: Path, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ MD_NOTES = ("SECRET-NOTE-ONE", "SECRET-NOTE-TWO", "SECRET-NOTE-THREE", "SECRET-N
 HTML_NOTES = ("SECRET-HTML-NOTE", "SECRET-DATA-NOTE")
 ALL_NOTES = MD_NOTES + HTML_NOTES
 SLIDE_CONTENT = ("First slide", "Hello audience", "Stack below", "Hand one", "Hand two")
+FIRST_SLIDE = {"md": "First slide", "html": "Hand one"}
 
 
 def assert_no_notes(html: str) -> None:
@@ -175,6 +176,7 @@ async def test_audience_pages_carry_no_notes(
 ) -> None:
     resp = await afetch(live_server, "GET", f"/decks/{deck}/{query}")
     assert resp.status == 200
+    assert FIRST_SLIDE[deck] in resp.text  # the deck itself, not some other page
     assert_no_notes(resp.text)
 
 
@@ -185,13 +187,26 @@ async def test_audience_pages_with_presenter_cookie_carry_no_notes(
     for deck in ("md", "html"):
         resp = await afetch(live_server, "GET", f"/decks/{deck}/", headers={"Cookie": cookie})
         assert resp.status == 200
+        assert FIRST_SLIDE[deck] in resp.text
         assert_no_notes(resp.text)
 
 
-async def test_listing_and_api_carry_no_notes_or_secret(live_server: LiveServer) -> None:
-    for path in ("/", "/decks/md/api/state", "/decks/html/api/state", "/healthz"):
-        resp = await afetch(live_server, "GET", path)
-        assert_no_notes(resp.text)
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        ("/", 'href="/decks/md/"'),
+        ("/decks/md/api/state", '"deck": "md"'),
+        ("/decks/html/api/state", '"deck": "html"'),
+        ("/healthz", '"ok": true'),
+    ],
+)
+async def test_listing_and_api_carry_no_notes_or_secret(
+    live_server: LiveServer, path: str, content: str
+) -> None:
+    resp = await afetch(live_server, "GET", path)
+    assert resp.status == 200, (path, resp.status)
+    assert content in resp.text, resp.text[:300]
+    assert_no_notes(resp.text)
 
 
 # --- WebSocket origin ---------------------------------------------------------------

@@ -144,19 +144,32 @@ async def test_a_stalled_socket_neither_grows_memory_nor_delays_others(
         assert growth_mib < 50, f"server RSS grew by {growth_mib:.1f} MiB: {rss}"
 
         # The stalled client reads at last: what the kernel held, then only the newest.
-        assert stalled.read_until_quiet(quiet=0.5) > 0
-        states = [m["seq"] for m in stalled.messages() if m["type"] == "state"]
-        assert states[-1] == total, "the stalled client must end on the latest state"
-        assert states == sorted(set(states)), "states out of order or duplicated"
+        def states() -> list[int]:
+            return [m["seq"] for m in stalled.messages() if m["type"] == "state"]
+
+        stalled.read_until(lambda: total in states())
+        assert states()[-1] == total, "the stalled client must end on the latest state"
+        assert states() == sorted(set(states())), "states out of order or duplicated"
         if full.available:
             # The last STEADY changes found the kernel (nearly) full: they were coalesced.
-            assert len(states) <= total - STEADY // 2, (len(states), total)
+            assert len(states()) <= total - STEADY // 2, (len(states()), total)
         assert stalled.messages()[-1]["state"] == wire(total)
+        # Still open and served: one more change is the next thing it gets.
+        seen = len(stalled.messages())
+        poster = Poster(process.port)
+        try:
+            assert poster.post(wire(total + 1))["seq"] == total + 1
+        finally:
+            poster.close()
+        stalled.read_until(lambda: len(stalled.messages()) > seen)
+        assert stalled.messages()[seen:] == [
+            {"type": "state", "seq": total + 1, "state": wire(total + 1)}
+        ]
         assert stalled.close_frame() is None, (
             f"a client holding little must not be dropped within seconds: {stalled.close_frame()}"
         )
         final = fetch(process, "GET", "/decks/md/api/state").json()
-        assert final["seq"] == total
+        assert final["seq"] == total + 1
     finally:
         stalled.close()
 
@@ -215,7 +228,8 @@ async def test_a_socket_that_stays_backed_up_is_closed_with_1013(
                 if frame["type"] == "state":
                     seqs.append(frame["seq"])
             assert seqs == list(range(1, n + 1))
-        await asyncio.to_thread(stalled.read_until_quiet, 0.5)
+        # Read to the end of the connection: everything the server sent is here.
+        await asyncio.to_thread(stalled.finish)
         assert stalled.close_frame() == (1013, "too slow: reconnect to resync")
         late = stalled.frames_after_close()
         assert late == [], f"{len(late)} frames sent after the close frame: {late[:2]}"
@@ -254,7 +268,10 @@ async def test_a_stalled_event_stream_ends_on_the_newest_state(make_server: Make
         await asyncio.wait_for(loop.sock_connect(sock, ("127.0.0.1", server.port)), TIMEOUT)
         request = f"GET /decks/md/events HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n"
         await loop.sock_sendall(sock, request.encode())
-        await asyncio.sleep(0.2)
+        deadline = loop.time() + TIMEOUT
+        while (await afetch(server, "GET", "/healthz")).json()["connections"] != 1:
+            assert loop.time() < deadline, "the event stream never opened"
+            await asyncio.sleep(0.01)
         full = FullWatch(server.port, sock.getsockname()[1], steady=STEADY)
         n = 0
         while n < CHANGES or not full.full:
@@ -266,14 +283,16 @@ async def test_a_stalled_event_stream_ends_on_the_newest_state(make_server: Make
                 await asyncio.sleep(0.001)  # let the server write
         health = (await afetch(server, "GET", "/healthz")).json()
         assert health["connections"] == 1
+        # Read until the newest state's line is whole (it must come: the newest is
+        # never coalesced away).
         data = b""
-        while True:
-            try:
-                chunk = await asyncio.wait_for(loop.sock_recv(sock, 1 << 16), 0.5)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
+        deadline = loop.time() + TIMEOUT
+        newest = f'"seq":{n},'.encode()
+        while newest not in data or b"\n" not in data[data.index(newest) :]:
+            left = deadline - loop.time()
+            assert left > 0, f"no state {n} on the stream: {data[-500:]!r}"
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, 1 << 16), left)
+            assert chunk, f"the stream ended before state {n}: {data[-500:]!r}"
             data += chunk
     finally:
         sock.close()

@@ -16,7 +16,17 @@ from tests.conftest import LiveServer
 from tests.helpers import SECRET
 
 from .conftest import MakeServer
-from .support import TIMEOUT, Response, afetch, drain, presenter_cookie, recv
+from .support import (
+    TIMEOUT,
+    Response,
+    afetch,
+    apost_state,
+    frames_until,
+    presenter_cookie,
+    recv,
+    state,
+    state_sentinel,
+)
 
 ADVERTISED = "192.0.2.55"
 REMOTE_QR_TITLE = "Remote login link"
@@ -265,7 +275,9 @@ async def test_deck_api_of_a_markdown_deck(live_server: LiveServer) -> None:
 
 
 async def test_deck_api_of_an_html_deck(live_server: LiveServer) -> None:
-    body = (await get(live_server, "/decks/html/api/deck")).json()
+    resp = await get(live_server, "/decks/html/api/deck")
+    assert resp.status == 200, resp.status
+    body = resp.json()
     assert body["deck"] == "html"
     assert body["kind"] == "html"
     assert body["title"] == "Hand HTML"
@@ -275,10 +287,15 @@ async def test_deck_api_of_an_html_deck(live_server: LiveServer) -> None:
 
 
 async def test_deck_api_head_matches_the_page_config(live_server: LiveServer) -> None:
-    api = (await get(live_server, "/decks/md/api/deck")).json()
+    resp = await get(live_server, "/decks/md/api/deck")
+    assert resp.status == 200, resp.status
+    api = resp.json()
     cookie = await presenter_cookie(live_server)
-    config = page_config(await get(live_server, "/decks/md/presenter", cookie))
+    page = await get(live_server, "/decks/md/presenter", cookie)
+    assert page.status == 200, page.status
+    config = page_config(page)
     assert config["head"] == api["head"]
+    assert config["head"].startswith("md:")
 
 
 async def test_notes_api_needs_the_presenter_cookie(live_server: LiveServer) -> None:
@@ -295,8 +312,9 @@ async def test_notes_api_with_the_cookie(live_server: LiveServer) -> None:
     assert resp.status == 200
     assert resp.header("Cache-Control") == "no-store"
     body = resp.json()
-    assert set(body) == {"notes", "titles", "error"}
+    assert set(body) == {"notes", "titles", "error", "warnings"}
     assert body["error"] is None
+    assert body["warnings"] == []
     assert body["titles"] == ["First slide", "Fragments", "Stack top", "Stack below", "Last slide"]
     notes = body["notes"]
     assert isinstance(notes, dict)
@@ -316,14 +334,20 @@ async def test_a_broken_deck_keeps_serving_and_tells_presenters_why(
     assert audience.status == 200
     assert "First slide" in audience.text
     assert "oops" not in audience.text
-    api = (await get(live_server, "/decks/md/api/deck")).json()
-    assert "First slide" in api["slidesHtml"]
+    api = await get(live_server, "/decks/md/api/deck")
+    assert api.status == 200, api.status
+    assert "First slide" in api.json()["slidesHtml"]
+    assert "oops" not in api.text
 
-    notes = (await get(live_server, "/decks/md/api/notes", cookie)).json()
+    answer = await get(live_server, "/decks/md/api/notes", cookie)
+    assert answer.status == 200, answer.status
+    notes = answer.json()
     assert notes["error"]["line"] == 2
     assert notes["error"]["message"].startswith("slides.md:2: ")
     assert str(deck_root) not in notes["error"]["message"]
-    config = page_config(await get(live_server, "/decks/md/presenter", cookie))
+    page = await get(live_server, "/decks/md/presenter", cookie)
+    assert page.status == 200, page.status
+    config = page_config(page)
     assert config["deckError"] == notes["error"]
 
 
@@ -364,6 +388,7 @@ async def test_advertised_host_is_used_in_every_link_for_people(make_server: Mak
     assert svg.status == 200
     assert svg.text == qr.svg(f"{base}/")
     join = await get(server, "/decks/md/join")
+    assert join.status == 200, join.status
     assert f">{base}/<" in join.text
     assert qr.svg(f"{base}/") in join.text
 
@@ -375,6 +400,7 @@ async def test_remote_qr_with_an_advertised_host(
     monkeypatch.setattr(server.server.context.tickets, "issue", lambda: "TICKET")
     cookie = await presenter_cookie(server)
     resp = await get(server, "/decks/md/remote-qr.svg", cookie)
+    assert resp.status == 200, resp.status
     url = f"http://{ADVERTISED}:{server.port}/decks/md/remote?login=TICKET"
     assert resp.text == qr.svg(url, REMOTE_QR_TITLE)
 
@@ -415,7 +441,11 @@ async def test_a_presenter_socket_of_a_good_deck_gets_no_deck_status(
         assert welcome["role"] == "presenter"
         presence = await recv(ws)
         assert presence == {"type": "presence", "audience": 0}
-        assert not [f for f in await drain(ws) if f["type"] == "deck_status"]
+        # Everything it got before a change made now: no deck_status among it.
+        assert (await apost_state(live_server, state(indexh=1))).status == 200
+        frames = await frames_until(ws, lambda f: f["type"] == "state", "the sentinel state")
+        assert [f for f in frames if f["type"] == "deck_status"] == [], frames
+        assert frames[-1] == {"type": "state", "seq": 1, "state": state(indexh=1)}
 
 
 async def test_a_presenter_socket_of_a_broken_deck_is_told_at_once(
@@ -438,7 +468,8 @@ async def test_a_presenter_socket_of_a_broken_deck_is_told_at_once(
         assert status["line"] == 2
         assert status["error"].startswith("slides.md:2: ")
         assert (await recv(audience))["type"] == "welcome"
-        assert await drain(audience) == []
+        # The audience was told nothing: the next change is its next frame.
+        assert await state_sentinel(live_server, state(indexh=1), audience) == 1
 
 
 async def test_a_markdown_deck_gets_reveal_js_defaults_not_reveal_mds(

@@ -23,6 +23,7 @@ from .support import (
     recv_match,
     recv_type,
     state,
+    watcher_caught_up,
 )
 
 EVENTS = "/decks/md/events"
@@ -185,8 +186,12 @@ async def test_streams_count_in_presence_and_leaving_drops_the_count(
 
 async def test_reload_reaches_streams(make_server: MakeServer, deck_root: Path) -> None:
     server = await make_server(root=deck_root.resolve(), watch=True, sse_heartbeat=HEARTBEAT)
-    async with sse(server.port, EVENTS) as client:
+    async with (
+        sse(server.port, EVENTS) as client,
+        connect(server.ws("html"), open_timeout=TIMEOUT) as witness,
+    ):
         await welcome_of(client)
+        await recv(witness)
         # The watcher starts in the background: touch an image until it reports.
         image = deck_root / "md" / "img" / "pixel.svg"
         loop = asyncio.get_running_loop()
@@ -199,13 +204,12 @@ async def test_reload_reaches_streams(make_server: MakeServer, deck_root: Path) 
                 break
             except AssertionError:
                 continue
-        # Let a late duplicate of that reload pass, then edit the deck itself.
-        await asyncio.sleep(0.4)
-        while True:
-            try:
-                await client.message(timeout=0.05)
-            except TimeoutError:
-                break
+        # Read past any late reload for those touches: once the watcher has reported
+        # a later edit (of the html deck), a state change made now comes after them.
+        await watcher_caught_up(witness, deck_root / "html" / "index.html")
+        assert (await apost_state(server, state(indexh=1))).status == 200
+        await client.message_of("state")
+        # Then edit the deck itself.
         (deck_root / "md" / "slides.md").write_text(
             MARKDOWN_DECK.replace("# First slide", "# Edited over SSE"), encoding="utf-8"
         )

@@ -3,7 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { nearestPosition, nextStep, slideCount, slideIndex } from '../../static/navigation.js';
+import {
+  nearestPosition, nextStep, positionOf, slideCount, slideIndex,
+} from '../../static/navigation.js';
 
 // 0: plain; 1: two fragment steps; 2: a stack (plain, one step, plain); 3: plain.
 const SHAPE = [[0], [2], [0, 1, 0], [0]];
@@ -183,5 +185,24 @@ describe('slideIndex and slideCount', () => {
   test('the last slide index is slideCount - 1', () => {
     const shape = [[0, 0, 0], [1], [0, 2]];
     assert.equal(slideIndex(shape, at(2, 1)), slideCount(shape) - 1);
+  });
+});
+
+describe('positionOf', () => {
+  const shape = [[0], [2, 0, 1], [0]];
+
+  test('counts slides as slideIndex does, from 1', () => {
+    assert.deepEqual(positionOf(shape, 1), { h: 0, v: 0 });
+    assert.deepEqual(positionOf(shape, 2), { h: 1, v: 0 });
+    assert.deepEqual(positionOf(shape, 4), { h: 1, v: 2 });
+    assert.deepEqual(positionOf(shape, 5), { h: 2, v: 0 });
+    for (let n = 1; n <= slideCount(shape); n += 1) {
+      const at = positionOf(shape, n);
+      assert.equal(slideIndex(shape, { indexh: at.h, indexv: at.v }) + 1, n);
+    }
+  });
+
+  test('numbers out of range or not whole are no slide', () => {
+    for (const bad of [0, -1, 6, 2.5, Number.NaN, 'two']) assert.equal(positionOf(shape, bad), null);
   });
 });

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from presenter.core.frames import Frame
 from presenter.core.protocol import Role
+from tests.helpers import TIMEOUT_FACTOR
+
+# How long a condition is polled for before a test gives up.
+WAIT = 5.0 * TIMEOUT_FACTOR
 
 
 def frame(text: str) -> Frame:
@@ -47,3 +53,13 @@ class FakeConnection:
 
     def states(self) -> list[dict[str, Any]]:
         return self.of_type("state")
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` until it holds; fail after ``WAIT`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not within {WAIT:.1f}s")
+        await asyncio.sleep(0.005)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from presenter.hub import Hub
-from tests.unit.fakes import FakeConnection, frame
+from tests.unit.fakes import FakeConnection, frame, until
 
 INTERVAL = 0.01
+MARKERS = itertools.count()
 
 
 @pytest.fixture
@@ -23,8 +24,16 @@ async def hub() -> AsyncIterator[Hub]:
         hub.close()
 
 
-async def settle() -> None:
-    await asyncio.sleep(INTERVAL * 5)
+async def presence_round(hub: Hub) -> None:
+    """Return once every presence frame already due has gone out.
+
+    A presenter joins a deck of its own: its presence timer, started now, is due
+    after every one started before it, and asyncio runs timers in that order.
+    """
+    marker = FakeConnection(f"marker-{next(MARKERS)}", "presenter")
+    hub.add(marker)
+    await until(lambda: bool(marker.presence()), "the marker's presence")
+    hub.remove(marker)
 
 
 async def test_broadcast_reaches_only_that_decks_connections(hub: Hub) -> None:
@@ -89,8 +98,8 @@ async def test_presence_reaches_presenters_only(hub: Hub) -> None:
     hub.add(presenter)
     hub.add(audience)
     hub.add(other_presenter)
-    await settle()
-    assert json.loads(presenter.frames[-1]) == {"type": "presence", "audience": 1}
+    await until(lambda: bool(presenter.frames and other_presenter.frames), "presence")
+    assert [json.loads(f) for f in presenter.frames] == [{"type": "presence", "audience": 1}]
     assert audience.frames == []
     assert other_presenter.presence() == [0]
 
@@ -101,23 +110,26 @@ async def test_presence_is_throttled(hub: Hub) -> None:
     for _ in range(5):
         hub.add(FakeConnection("a"))
     assert presenter.frames == []  # nothing is sent synchronously
-    await settle()
-    assert presenter.presence() == [5]  # five joins, one frame
+    await until(lambda: bool(presenter.frames), "presence")
+    # Five joins, one frame: the next one is for the next join.
+    hub.add(FakeConnection("a"))
+    await until(lambda: len(presenter.frames) == 2, "presence after one more join")
+    assert presenter.presence() == [5, 6]
 
 
 async def test_presence_not_resent_when_count_unchanged(hub: Hub) -> None:
     presenter = FakeConnection("a", "presenter")
     hub.add(presenter)
     hub.add(FakeConnection("a"))
-    await settle()
+    await until(lambda: bool(presenter.frames), "presence")
     assert presenter.presence() == [1]
     passing = FakeConnection("a")
     hub.add(passing)
     hub.remove(passing)
-    await settle()
+    await presence_round(hub)  # the timer the passing socket started has fired
     assert presenter.presence() == [1]
     hub.add(FakeConnection("a"))
-    await settle()
+    await until(lambda: len(presenter.frames) == 2, "presence after a join")
     assert presenter.presence() == [1, 2]
 
 
@@ -126,12 +138,11 @@ async def test_presence_after_leave_and_promote(hub: Hub) -> None:
     a1, a2 = FakeConnection("a"), FakeConnection("a")
     for conn in (presenter, a1, a2):
         hub.add(conn)
-    await settle()
+    await until(lambda: presenter.presence() == [2], "presence 2")
     hub.remove(a1)
-    await settle()
+    await until(lambda: presenter.presence() == [2, 1], "presence 1")
     hub.promote(a2)
-    await settle()
-    assert presenter.presence() == [2, 1, 0]
+    await until(lambda: presenter.presence() == [2, 1, 0], "presence 0")
     assert a2.presence() == [0]  # a2 became a presenter before the last frame
 
 
@@ -140,5 +151,5 @@ async def test_close_cancels_pending_presence(hub: Hub) -> None:
     hub.add(presenter)
     hub.add(FakeConnection("a"))
     hub.close()
-    await settle()
+    await presence_round(hub)  # the cancelled timer would have fired by now
     assert presenter.frames == []

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
 
 from presenter.core.frames import Frame
 from presenter.hub import Hub
-from tests.helpers import TIMEOUT_FACTOR
-from tests.unit.fakes import FakeConnection, frame
+from tests.unit.fakes import FakeConnection, frame, until
 
 PRESENCE = 0.01
-# How long a condition is polled for before a test gives up.
-WAIT = 5.0 * TIMEOUT_FACTOR
 # Every heartbeat in this module takes the next number: their order, whatever the clock.
 ORDER = itertools.count()
 STATE = frame('{"type":"state","seq":1,"state":{}}')
@@ -76,16 +73,6 @@ async def hub() -> AsyncIterator[Hub]:
         yield hub
     finally:
         hub.close()
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Poll ``condition`` until it holds (timing is asserted elsewhere, never here)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what}: not within {WAIT:.1f}s")
-        await asyncio.sleep(0.005)
 
 
 # --- broadcasts ---------------------------------------------------------------------

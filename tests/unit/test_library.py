@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -113,11 +114,14 @@ def test_markdown_deck_title_falls_back_to_first_heading_then_id(tmp_path: Path)
     assert load_deck("d", make_deck(tmp_path / "b", text="no heading\n")).title == "d"
 
 
-def test_theme_names_that_are_not_plain_names_fall_back(tmp_path: Path) -> None:
+def test_theme_names_that_are_not_plain_names_are_deck_errors(tmp_path: Path) -> None:
     folder = make_deck(tmp_path / "t", text="---\ntheme: ../../etc\nhighlightTheme: zenburn\n---\n")
-    deck = load_deck("t", folder)
-    assert deck.theme == "black"
-    assert deck.highlight_theme == "zenburn"
+    with pytest.raises(DeckError, match=re.escape("unknown theme '../../etc'")) as caught:
+        load_deck("t", folder)
+    assert caught.value.line == 2
+    folder = make_deck(tmp_path / "u", text="---\nhighlightTheme: zenburn\n---\n# A\n")
+    deck = load_deck("u", folder)
+    assert (deck.theme, deck.highlight_theme) == ("black", "zenburn")
 
 
 def test_reveal_options_must_be_a_mapping(tmp_path: Path) -> None:

@@ -466,6 +466,9 @@ def test_slide_comment_with_data_notes_typed_into_the_section() -> None:
         )
     )
     assert_hidden(rendered, "SECRET-DIRECT-COMMENT")
+    # The note went, not the slide.
+    assert "## Commented" in audience(rendered)
+    assert rendered.titles == ("Commented",)
 
 
 def test_script_template_notes() -> None:
