@@ -34,8 +34,10 @@ from presenter.handlers import (
     LiveSocket,
     NoIconHandler,
     NotesApiHandler,
+    PollsExportHandler,
     PresenterHandler,
     QrHandler,
+    QuestionsExportHandler,
     RemoteHandler,
     RemoteQrHandler,
     RevealHandler,
@@ -44,8 +46,10 @@ from presenter.handlers import (
     StaticHandler,
 )
 from presenter.hub import Hub
+from presenter.interaction import Interaction
 from presenter.library import DeckLibrary, themes_in
 from presenter.livestate import LiveState
+from presenter.presence import SharedPresence
 from presenter.settings import Settings
 from presenter.templating import make_environment
 from presenter.watcher import DeckWatcher
@@ -93,11 +97,16 @@ class Server:
     app: tornado.web.Application
     context: Context
     watcher: DeckWatcher | None = None
+    presence: SharedPresence | None = None
 
     async def start(self) -> None:
         """Connect the live state's backend, read every deck's state, start
         watching deck files; call from the running loop before serving."""
-        await self.context.live.start(self.context.library.ids())
+        decks = self.context.library.ids()
+        await self.context.live.start(decks)
+        await self.context.interaction.start(decks)
+        if self.presence is not None:
+            self.presence.start()
         if self.watcher is not None:
             self.watcher.start()
 
@@ -105,6 +114,9 @@ class Server:
         """Stop watching, stop timers, disconnect the backend."""
         if self.watcher is not None:
             await self.watcher.stop()
+        if self.presence is not None:
+            self.presence.stop()
+        self.context.interaction.stop()
         self.context.hub.close()
         await self.context.live.stop()
 
@@ -155,11 +167,23 @@ def make_app(
         for deck_id in library.ids():
             with contextlib.suppress(DeckError):  # served as an error page until fixed
                 library.get(deck_id)
+    interaction = Interaction(
+        live.backend,
+        hub,
+        library.served,
+        enabled=settings.interaction,
+        flush_interval=settings.presence_interval,
+    )
+    presence = SharedPresence(live.backend, hub, interaction.origin)
+    live.listen(interaction.heard_record, interaction.heard_item, interaction.heard_event)
+    live.listen(events=presence.heard_event)
+    live.on_move(interaction.slide_moved)
     ctx = Context(
         settings=settings,
         library=library,
         live=live,
         hub=hub,
+        interaction=interaction,
         assets=assets,
         templates=make_environment(assets.templates),
         tickets=Tickets(ttl=TICKET_TTL, clock=time.monotonic),
@@ -183,8 +207,15 @@ def make_app(
     watcher = None
     if settings.watch:
         paths = [settings.root] if settings.root is not None else list(settings.decks.values())
-        watcher = DeckWatcher(library, hub, paths, ignore=[settings.state_dir], on_added=live.track)
-    return Server(app, ctx, watcher)
+        watcher = DeckWatcher(
+            library,
+            hub,
+            paths,
+            ignore=[settings.state_dir],
+            on_added=live.track,
+            on_reloaded=interaction.deck_reloaded,
+        )
+    return Server(app, ctx, watcher, presence)
 
 
 Route = tuple[str, type[tornado.web.RequestHandler], dict[str, object]]
@@ -208,6 +239,8 @@ def _routes(ctx: Context) -> list[Route]:
         (DECK + r"/api/state", StateApiHandler, deps),
         (DECK + r"/api/deck", DeckApiHandler, deps),
         (DECK + r"/api/notes", NotesApiHandler, deps),
+        (DECK + r"/api/questions", QuestionsExportHandler, deps),
+        (DECK + r"/api/polls", PollsExportHandler, deps),
         (DECK + r"/ws", LiveSocket, deps),
         (DECK + r"/events", EventsHandler, deps),
         (DECK + r"/(.+)", DeckFileHandler, deps),

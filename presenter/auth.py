@@ -10,6 +10,7 @@ from pathlib import Path
 
 SECRET_FILE = "secret"
 COOKIE_NAME = "presenter_auth"
+VOTER_COOKIE = "presenter_voter"
 MIN_SECRET_LENGTH = 16
 
 
@@ -67,3 +68,19 @@ def token_matches(secret: str, token: str | None) -> bool:
 def cookie_secret(secret: str) -> str:
     """The key that signs presenter cookies, derived so a new secret voids old cookies."""
     return hmac.new(secret.encode("utf-8"), b"presenter cookie v1", hashlib.sha256).hexdigest()
+
+
+def new_voter() -> str:
+    """A fresh voter id (random, 128 bits)."""
+    return "v" + secrets.token_urlsafe(16)
+
+
+def voter_of(cookie: bytes | None) -> str | None:
+    """The voter id a verified ``presenter_voter`` cookie holds, or ``None``."""
+    if cookie is None:
+        return None
+    try:
+        voter = cookie.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return voter if 2 <= len(voter) <= 40 and voter.startswith("v") else None

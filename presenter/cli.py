@@ -65,6 +65,11 @@ def main() -> None:
 @click.option(
     "--access-log", is_flag=True, help="Log every request (by default: page views and errors)."
 )
+@click.option(
+    "--no-interaction",
+    is_flag=True,
+    help="No questions, polls or reactions from the audience, for any deck.",
+)
 @click.option("--no-qr", is_flag=True, help="Do not print the audience URL as a QR code.")
 @click.option(
     "--broker",
@@ -95,6 +100,7 @@ def serve(
     allow_origins: tuple[str, ...],
     no_watch: bool,
     access_log: bool,
+    no_interaction: bool,
     no_qr: bool,
     broker: str | None,
     public_url: str | None,
@@ -136,6 +142,7 @@ def serve(
         broker=broker,
         public_url=public_url,
         access_log=access_log,
+        interaction=not no_interaction,
     )
     try:
         show_qr = not no_qr and sys.stdout.isatty()

@@ -58,7 +58,10 @@ class Hub:
         # Broadcasts iterate a tuple rebuilt only when membership changes.
         self._snapshots: dict[str, tuple[Connection, ...]] = {}
         self._presence_interval = presence_interval
-        self._presence_sent: dict[str, int] = {}
+        self._presence_sent: dict[str, tuple[int, int]] = {}
+        # Set when presence is shared between processes (see presenter.presence).
+        self.remote_presence: Callable[[str], tuple[int, int]] | None = None
+        self.on_local_presence: Callable[[str, int, int], None] | None = None
         self._presence_due: dict[str, asyncio.TimerHandle] = {}
         self._keepalives: dict[float, KeepAlive] = {}
 
@@ -107,6 +110,34 @@ class Hub:
         """How many non-presenter connections ``deck`` has."""
         return sum(1 for conn in self._decks.get(deck, ()) if conn.role != "presenter")
 
+    def local_presence(self, deck: str) -> tuple[int, int]:
+        """This process's audience connections of ``deck``, and how many of them
+        follow the presenter (a connection follows unless it said otherwise)."""
+        audience = following = 0
+        for conn in self._decks.get(deck, ()):
+            if conn.role != "presenter":
+                audience += 1
+                following += getattr(conn, "following", True)
+        return audience, following
+
+    def presence(self, deck: str) -> tuple[int, int]:
+        """The audience of ``deck`` and how many follow, across every process."""
+        audience, following = self.local_presence(deck)
+        if self.remote_presence is not None:
+            more, more_following = self.remote_presence(deck)
+            audience, following = audience + more, following + more_following
+        return audience, following
+
+    def presence_frame(self, deck: str) -> Frame:
+        """The ``presence`` frame of ``deck`` as it stands."""
+        return protocol.presence(*self.presence(deck))
+
+    def set_following(self, conn: Connection, following: bool) -> None:
+        """Record whether an audience connection follows the presenter or browses."""
+        if getattr(conn, "following", True) != following:
+            conn.following = following  # type: ignore[attr-defined]
+            self.presence_changed(conn.deck)
+
     def connections(self, deck: str) -> tuple[Connection, ...]:
         """The deck's connections (a snapshot; safe to iterate while they change)."""
         snapshot = self._snapshots.get(deck)
@@ -122,6 +153,15 @@ class Hub:
                 conn.push(frame)
             except Exception:
                 self.failed(conn)
+
+    def broadcast_audience(self, deck: str, frame: Frame) -> None:
+        """Send ``frame`` to the audience connections of ``deck``; never raises."""
+        for conn in self.connections(deck):
+            if conn.role != "presenter":
+                try:
+                    conn.push(frame)
+                except Exception:
+                    self.failed(conn)
 
     def broadcast_presenters(self, deck: str, frame: Frame) -> None:
         """Send ``frame`` to the presenter connections of ``deck``; never raises."""
@@ -145,6 +185,11 @@ class Hub:
         """Decks with at least one connection."""
         return list(self._decks)
 
+    def presence_changed(self, deck: str) -> None:
+        """Send presenters the new presence of ``deck`` soon (at most every
+        ``presence_interval`` seconds), if it changed."""
+        self._presence_changed(deck)
+
     def _presence_changed(self, deck: str) -> None:
         if deck in self._presence_due:
             return
@@ -155,11 +200,16 @@ class Hub:
 
     def _send_presence(self, deck: str) -> None:
         self._presence_due.pop(deck, None)
-        count = self.audience_count(deck)
-        if self._presence_sent.get(deck) == count:
+        if self.on_local_presence is not None:
+            try:
+                self.on_local_presence(deck, *self.local_presence(deck))
+            except Exception:
+                log.exception("sharing the presence of deck %s failed", deck)
+        counts = self.presence(deck)
+        if self._presence_sent.get(deck) == counts:
             return
-        self._presence_sent[deck] = count
-        self.broadcast_presenters(deck, protocol.presence(count))
+        self._presence_sent[deck] = counts
+        self.broadcast_presenters(deck, protocol.presence(*counts))
 
     def close(self) -> None:
         """Cancel pending presence and heartbeat timers."""

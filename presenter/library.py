@@ -210,6 +210,14 @@ class DeckLibrary:
         """The error of the last load attempt, if it failed."""
         return self._errors.get(deck_id)
 
+    def served(self, deck_id: str) -> Deck | None:
+        """The version of a deck last loaded (no look at its files); ``None`` for
+        an unknown id or one never loaded."""
+        if deck_id not in self._folders:
+            return None
+        cached = self._cache.get(deck_id)
+        return cached[1] if cached is not None else None
+
     def get(self, deck_id: str) -> Deck | None:
         """The current version of a deck; ``None`` for an unknown id.
 

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from presenter.backend import Backend
+from presenter.backend import Backend, EventListener, ItemListener, RecordListener
 from presenter.core import protocol
 from presenter.core.errors import Unavailable
 from presenter.core.frames import Frame
-from presenter.core.session import SLIDE, Record, Snapshot
+from presenter.core.session import SLIDE, Event, Item, Record, Snapshot
 from presenter.core.state import SlideState
 from presenter.core.timer import TIMER, Action, TalkTimer
 from presenter.hub import Hub
@@ -43,10 +44,39 @@ class LiveState:
         self._records: dict[tuple[str, str], Record] = {}
         self._sent: dict[tuple[str, str], int] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._others: list[RecordListener] = []
+        self._moves: list[Callable[[str, SlideState], Awaitable[None]]] = []
+        self._items: list[ItemListener] = []
+        self._events: list[EventListener] = []
+
+    @property
+    def backend(self) -> Backend:
+        """Where the live state is stored (what else is live is stored there too)."""
+        return self._backend
+
+    def listen(
+        self,
+        records: RecordListener | None = None,
+        items: ItemListener | None = None,
+        events: EventListener | None = None,
+    ) -> None:
+        """Also tell these about what the backend reports: records of kinds other
+        than the slide and the timer, items, events. Call before :meth:`start`."""
+        if records is not None:
+            self._others.append(records)
+        if items is not None:
+            self._items.append(items)
+        if events is not None:
+            self._events.append(events)
+
+    def on_move(self, listener: Callable[[str, SlideState], Awaitable[None]]) -> None:
+        """Also await ``listener(deck, state)`` after each change of a deck's slide
+        state made through this process (not those heard from others)."""
+        self._moves.append(listener)
 
     async def start(self, decks: list[str]) -> None:
         """Connect the backend and read every deck's state before serving."""
-        await self._backend.start(self.heard, self._status)
+        await self._backend.start(self.heard, self._status, self._heard_item, self._heard_event)
         for deck in decks:
             await self.track(deck)
 
@@ -92,6 +122,14 @@ class LiveState:
             # The talk starts when the speaker leaves the first slide.
             with contextlib.suppress(Unavailable):
                 await self.work_timer(deck, "start")
+        if changed:
+            for listener in self._moves:
+                try:
+                    await listener(deck, state)
+                except Unavailable:
+                    pass  # the slide moved; what follows from it can be done by hand
+                except Exception:
+                    log.exception("a slide-change listener failed on deck %s", deck)
         return Snapshot.of(record)
 
     def timer(self, deck: str) -> tuple[int, TalkTimer]:
@@ -152,6 +190,10 @@ class LiveState:
         if record.seq <= self._sent.get(key, 0):
             return
         self._sent[key] = record.seq
+        if record.kind not in (SLIDE, TIMER):
+            for listener in self._others:
+                self._tell(listener, record)
+            return
         if record.kind == TIMER:  # the speaker's business only
             timer = TalkTimer.from_json(record.value)
             frame = protocol.timer(record.seq, timer, self._clock())
@@ -159,6 +201,22 @@ class LiveState:
             return
         snapshot = Snapshot.of(record)
         self._hub.broadcast(record.deck, protocol.state_frame(snapshot.seq, snapshot.state))
+
+    def _heard_item(self, item: Item) -> None:
+        for listener in self._items:
+            self._tell(listener, item)
+
+    def _heard_event(self, event: Event) -> None:
+        for listener in self._events:
+            self._tell(listener, event)
+
+    @staticmethod
+    def _tell(listener: Callable[[Any], None], what: Record | Item | Event) -> None:
+        # One listener's bug must not stop the others, nor the backend's reader.
+        try:
+            listener(what)
+        except Exception:
+            log.exception("a listener failed on %s of deck %s", type(what).__name__, what.deck)
 
     def _status(self, up: bool) -> None:
         if not up:

@@ -34,6 +34,8 @@ class Settings:
         idle_timeout: seconds a client has to send its request headers, and
             an idle keep-alive connection stays open.
         access_log: log every request; else page views and errors only.
+        interaction: questions, polls and reactions from the audience, for
+            the decks that do not turn them off.
     """
 
     decks: dict[str, Path]
@@ -52,3 +54,4 @@ class Settings:
     public_url: str | None = None
     idle_timeout: float = 15.0
     access_log: bool = False
+    interaction: bool = True

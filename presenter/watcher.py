@@ -25,7 +25,8 @@ class DeckWatcher:
     sends ``deck_status`` with the error to the deck's presenters; the fix
     sends ``reload`` and a good ``deck_status``. With a folder of decks, deck
     folders added or removed are picked up too, and ``on_added`` is given each
-    new deck id (to read its live state).
+    new deck id (to read its live state), and ``on_reloaded`` each deck id
+    whose pages were told to reload.
     """
 
     def __init__(
@@ -35,10 +36,12 @@ class DeckWatcher:
         paths: Iterable[Path],
         ignore: Iterable[Path] = (),
         on_added: Callable[[str], Coroutine[object, object, None]] | None = None,
+        on_reloaded: Callable[[str], None] | None = None,
     ) -> None:
         self._library = library
         self._hub = hub
         self._on_added = on_added
+        self._on_reloaded = on_reloaded
         self._pending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
         self._paths = [path.resolve() for path in paths]
         # The state dir may sit inside a deck; its database changes on every slide.
@@ -119,3 +122,5 @@ class DeckWatcher:
             log.warning("deck %s: %s", deck_id, warning)
         self._hub.broadcast(deck_id, protocol.reload())
         self._hub.broadcast_presenters(deck_id, protocol.deck_status(None))
+        if self._on_reloaded is not None:
+            self._on_reloaded(deck_id)

@@ -17,10 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from presenter.core.session import Record
+from presenter.core.session import Event, Item, Record
 
 RecordListener = Callable[[Record], None]
 """Called with every accepted record, in ``seq`` order per deck and kind."""
+ItemListener = Callable[[Item], None]
+"""Called with every stored change of an item, in the order they were stored."""
+EventListener = Callable[[Event], None]
+"""Called with every event published for any deck, this process's own included."""
 StatusListener = Callable[[bool], None]
 """Called when the backend becomes unreachable (False) or reachable again (True)."""
 
@@ -28,9 +32,16 @@ StatusListener = Callable[[bool], None]
 class Backend(Protocol):
     """Stores live state and fans every accepted change out to every process."""
 
-    async def start(self, on_record: RecordListener, on_status: StatusListener) -> None:
+    async def start(
+        self,
+        on_record: RecordListener,
+        on_status: StatusListener,
+        on_item: ItemListener | None = None,
+        on_event: EventListener | None = None,
+    ) -> None:
         """Connect and start telling ``on_record`` about accepted records (from
-        any process) and ``on_status`` about reachability."""
+        any process), ``on_item`` about stored items, ``on_event`` about
+        published events and ``on_status`` about reachability."""
 
     async def stop(self) -> None:
         """Disconnect; no listener is called after this returns."""
@@ -59,4 +70,31 @@ class Backend(Protocol):
 
         Raises:
             Unavailable: it could not be stored; nothing changed.
+        """
+
+    async def load_items(self, deck: str) -> list[Item]:
+        """Every stored item of ``deck``, in no particular order.
+
+        Raises:
+            Unavailable: the storage cannot be reached.
+        """
+
+    async def put_item(self, deck: str, coll: str, key: str, value: dict[str, Any] | None) -> bool:
+        """Store (or, with ``None``, delete) one item and publish the change.
+
+        Storing what is stored already is no change: nothing is published.
+        Once this returns the change survives ``kill -9``.
+
+        Returns:
+            Whether it changed anything.
+
+        Raises:
+            Unavailable: it could not be stored; nothing changed.
+        """
+
+    async def publish(self, event: Event) -> None:
+        """Tell every process (this one too) about ``event``; nothing is stored.
+
+        Raises:
+            Unavailable: it could not be sent.
         """

@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
-from presenter.backend import RecordListener, StatusListener
+from presenter.backend import EventListener, ItemListener, RecordListener, StatusListener
 from presenter.core.errors import Unavailable
-from presenter.core.session import SLIDE, Record
+from presenter.core.session import SLIDE, Event, Item, Record
 
 log = logging.getLogger("presenter.store")
 
@@ -37,6 +37,21 @@ class Store(Protocol):
 
     async def save(self, record: Record) -> None:
         """Store ``record``; once this returns, it survives ``kill -9``.
+
+        Raises:
+            Unavailable: it could not be stored; nothing changed.
+        """
+
+    def load_items(self, deck: str) -> list[Item]:
+        """Every stored item of ``deck``.
+
+        Raises:
+            Unavailable: the storage cannot be read right now.
+        """
+
+    async def save_item(self, item: Item) -> None:
+        """Store ``item`` (delete it when its value is ``None``); once this
+        returns, it survives ``kill -9``.
 
         Raises:
             Unavailable: it could not be stored; nothing changed.
@@ -91,6 +106,10 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS records (deck TEXT NOT NULL, kind TEXT NOT NULL,"
             " seq INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (deck, kind))"
         )
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS items (deck TEXT NOT NULL, coll TEXT NOT NULL,"
+            " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (deck, coll, key))"
+        )
         if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'snapshots'").fetchone():
             db.execute(
                 "INSERT OR IGNORE INTO records (deck, kind, seq, value)"
@@ -129,6 +148,52 @@ class SqliteStore:
         except (sqlite3.Error, OSError) as exc:
             raise Unavailable(f"the state database cannot be written ({exc})") from None
 
+    def load_items(self, deck: str) -> list[Item]:
+        try:
+            rows = self._read_items(deck)
+        except sqlite3.Error as exc:
+            raise Unavailable(f"the state database cannot be read ({exc})") from None
+        items = []
+        for coll, key, text in rows:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                items.append(Item(deck, coll, key, value))
+        return items
+
+    def _read_items(self, deck: str) -> list[tuple[str, str, str]]:
+        return list(
+            self._reader.execute(
+                "SELECT coll, key, value FROM items WHERE deck = ?", (deck,)
+            ).fetchall()
+        )
+
+    async def save_item(self, item: Item) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, self._write_item, item)
+        except (sqlite3.Error, OSError) as exc:
+            raise Unavailable(f"the state database cannot be written ({exc})") from None
+
+    def _write_item(self, item: Item) -> None:
+        # On the store's thread only. Items are not kept for _recreate: a
+        # deleted database loses questions and votes, never seq numbering.
+        if _identity(self.path) != self._identity:
+            self._recreate()
+        if item.value is None:
+            self._writer.execute(
+                "DELETE FROM items WHERE deck = ? AND coll = ? AND key = ?",
+                (item.deck, item.coll, item.key),
+            )
+            return
+        self._writer.execute(
+            "INSERT INTO items (deck, coll, key, value) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(deck, coll, key) DO UPDATE SET value = excluded.value",
+            (item.deck, item.coll, item.key, json.dumps(item.value)),
+        )
+
     def _write(self, record: Record) -> None:
         # On the store's thread only.
         if _identity(self.path) != self._identity:
@@ -163,6 +228,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._rows: dict[tuple[str, str], Record] = {}
+        self._items: dict[tuple[str, str, str], Item] = {}
 
     def load(self, deck: str, kind: str) -> Record | None:
         return self._rows.get((deck, kind))
@@ -170,8 +236,18 @@ class MemoryStore:
     async def save(self, record: Record) -> None:
         self._rows[(record.deck, record.kind)] = record
 
+    def load_items(self, deck: str) -> list[Item]:
+        return [item for item in self._items.values() if item.deck == deck]
+
+    async def save_item(self, item: Item) -> None:
+        if item.value is None:
+            self._items.pop((item.deck, item.coll, item.key), None)
+        else:
+            self._items[(item.deck, item.coll, item.key)] = item
+
     def close(self) -> None:
         self._rows.clear()
+        self._items.clear()
 
 
 class LocalBackend:
@@ -186,15 +262,58 @@ class LocalBackend:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._listener: RecordListener | None = None
+        self._on_item: ItemListener | None = None
+        self._on_event: EventListener | None = None
         self._current: dict[tuple[str, str], Record | None] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # Each deck's items as stored, read once; this process is the only writer.
+        self._items: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
 
-    async def start(self, on_record: RecordListener, on_status: StatusListener) -> None:
+    async def start(
+        self,
+        on_record: RecordListener,
+        on_status: StatusListener,
+        on_item: ItemListener | None = None,
+        on_event: EventListener | None = None,
+    ) -> None:
         self._listener = on_record
+        self._on_item = on_item
+        self._on_event = on_event
 
     async def stop(self) -> None:
-        self._listener = None
+        self._listener = self._on_item = self._on_event = None
         self.store.close()
+
+    def _items_of(self, deck: str) -> dict[tuple[str, str], dict[str, Any]]:
+        known = self._items.get(deck)
+        if known is None:
+            loaded = self.store.load_items(deck)
+            known = self._items[deck] = {(i.coll, i.key): i.value or {} for i in loaded}
+        return known
+
+    async def load_items(self, deck: str) -> list[Item]:
+        known = self._items_of(deck)
+        return [Item(deck, coll, key, value) for (coll, key), value in known.items()]
+
+    async def put_item(self, deck: str, coll: str, key: str, value: dict[str, Any] | None) -> bool:
+        known = self._items_of(deck)
+        if known.get((coll, key)) == value:
+            return False
+        item = Item(deck, coll, key, value)
+        await self.store.save_item(item)
+        # Another put of the same key may have been stored meanwhile; the store
+        # thread runs them in order, so the last to finish is the stored one.
+        if value is None:
+            known.pop((coll, key), None)
+        else:
+            known[(coll, key)] = value
+        if self._on_item is not None:
+            self._on_item(item)
+        return True
+
+    async def publish(self, event: Event) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
 
     async def load(self, deck: str, kind: str) -> Record | None:
         key = (deck, kind)

@@ -19,9 +19,9 @@ import json
 import logging
 from typing import Any
 
-from presenter.backend import RecordListener, StatusListener
+from presenter.backend import EventListener, ItemListener, RecordListener, StatusListener
 from presenter.core.errors import Unavailable
-from presenter.core.session import Record
+from presenter.core.session import Event, Item, Record, decode_published
 
 log = logging.getLogger("presenter.redis")
 
@@ -41,6 +41,33 @@ redis.call('HSET', KEYS[1], 'seq', seq, 'value', ARGV[1])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. seq .. ',"value":' .. ARGV[1] .. '}')
 return {1, seq, ARGV[1]}
 """
+
+
+# KEYS[1] the collection's hash, KEYS[2] the deck's set of collections.
+# ARGV[1] the item's key, ARGV[2] its value (canonical JSON; '' deletes),
+# ARGV[3] the channel, ARGV[4] the collection's name, ARGV[5] the published
+# text. Returns 1 when it changed something.
+_PUT_ITEM = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if not old then return 0 end
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  if old == ARGV[2] then return 0 end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[4])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[5])
+return 1
+"""
+
+
+def _items_key(deck: str, coll: str) -> str:
+    return f"{PREFIX}items:{deck}:{coll}"
+
+
+def _colls_key(deck: str) -> str:
+    return f"{PREFIX}colls:{deck}"
 
 
 def _key(deck: str, kind: str) -> str:
@@ -82,20 +109,32 @@ class RedisBackend:
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._apply: Any = self._client.register_script(_APPLY)
+        self._put_item: Any = self._client.register_script(_PUT_ITEM)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._up = False
         self._on_record: RecordListener | None = None
         self._on_status: StatusListener | None = None
+        self._on_item: ItemListener | None = None
+        self._on_event: EventListener | None = None
 
-    async def start(self, on_record: RecordListener, on_status: StatusListener) -> None:
+    async def start(
+        self,
+        on_record: RecordListener,
+        on_status: StatusListener,
+        on_item: ItemListener | None = None,
+        on_event: EventListener | None = None,
+    ) -> None:
         self._on_record = on_record
         self._on_status = on_status
+        self._on_item = on_item
+        self._on_event = on_event
         self._task = asyncio.get_running_loop().create_task(self._listen())
 
     async def stop(self) -> None:
         self._stopping.set()
         self._on_record = self._on_status = None
+        self._on_item = self._on_event = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -124,6 +163,38 @@ class RedisBackend:
             raise Unavailable(f"Redis is unavailable ({type(exc).__name__})") from None
         record = _record(deck, kind, seq, stored) or Record(deck, kind, int(seq), value)
         return record, bool(changed)
+
+    async def load_items(self, deck: str) -> list[Item]:
+        items = []
+        try:
+            for coll in await self._client.smembers(_colls_key(deck)):
+                stored = await self._client.hgetall(_items_key(deck, coll))
+                for key, text in stored.items():
+                    with contextlib.suppress(ValueError):
+                        value = json.loads(text)
+                        if isinstance(value, dict):
+                            items.append(Item(deck, coll, key, value))
+        except Exception as exc:
+            raise Unavailable(f"Redis is unavailable ({type(exc).__name__})") from None
+        return items
+
+    async def put_item(self, deck: str, coll: str, key: str, value: dict[str, Any] | None) -> bool:
+        text = "" if value is None else json.dumps(value, separators=(",", ":"), sort_keys=True)
+        published = Item(deck, coll, key, value).encode()
+        try:
+            changed = await self._put_item(
+                keys=[_items_key(deck, coll), _colls_key(deck)],
+                args=[key, text, _channel(deck), coll, published],
+            )
+        except Exception as exc:
+            raise Unavailable(f"Redis is unavailable ({type(exc).__name__})") from None
+        return bool(changed)
+
+    async def publish(self, event: Event) -> None:
+        try:
+            await self._client.publish(_channel(event.deck), event.encode())
+        except Exception as exc:
+            raise Unavailable(f"Redis is unavailable ({type(exc).__name__})") from None
 
     def _set_up(self, up: bool) -> None:
         if up != self._up:
@@ -158,12 +229,18 @@ class RedisBackend:
 
     def _heard(self, text: str) -> None:
         try:
-            record = Record.decode(text)
+            heard = decode_published(text)
         except ValueError:
-            log.warning("ignoring a malformed record published on Redis")
+            log.warning("ignoring a malformed message published on Redis")
             return
-        if self._on_record is not None:
-            self._on_record(record)
+        if isinstance(heard, Record):
+            if self._on_record is not None:
+                self._on_record(heard)
+        elif isinstance(heard, Item):
+            if self._on_item is not None:
+                self._on_item(heard)
+        elif self._on_event is not None:
+            self._on_event(heard)
 
 
 def _record(deck: str, kind: str, seq: object, value: object) -> Record | None:

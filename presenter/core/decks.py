@@ -19,6 +19,7 @@ from presenter.core.errors import DeckError
 from presenter.core.htmldeck import render_html_deck
 from presenter.core.markdown import key_line, render_markdown, split_front_matter
 from presenter.core.notes import strip_markdown_file
+from presenter.core.polls import PollSpec, PollSyntaxError
 
 MARKDOWN_SOURCE = "slides.md"
 HTML_SOURCE = "index.html"
@@ -54,6 +55,8 @@ class Deck:
     markdown_files: dict[str, str] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()  # files besides the source it is built from
     warnings: tuple[str, ...] = ()  # what the author should know; the deck still works
+    polls: tuple[PollSpec, ...] = ()
+    interaction: bool = True  # questions, polls and reactions from the audience
     code: csp.InlineCode = csp.InlineCode()  # noqa: RUF009 (immutable, safe to share)
 
     def served_markdown(self, relative: str, text: str) -> str:
@@ -113,7 +116,10 @@ def html_deck(
     Raises:
         DeckError: the page is not a reveal.js page.
     """
-    page = render_html_deck(text, files)
+    try:
+        page = render_html_deck(text, files)
+    except PollSyntaxError as exc:
+        raise DeckError(source, str(exc)) from None
     if not page.is_reveal:
         raise DeckError(
             source,
@@ -134,6 +140,7 @@ def html_deck(
         markdown_files=page.markdown_files,
         dependencies=tuple(files),
         code=csp.scan("".join(parts)),
+        polls=page.polls,
     )
 
 
@@ -171,6 +178,10 @@ def markdown_deck(
     )
     body = split_front_matter(text, source)[1]
     warnings = () if body.strip() else (f"{source.name} is empty: the deck has no slides yet",)
+    interaction = meta.get("interaction", True)
+    if not isinstance(interaction, bool):
+        line = key_line(text, "interaction")
+        raise DeckError(source, "front matter: interaction must be true or false", line)
     return Deck(
         id=deck_id,
         folder=folder,
@@ -186,6 +197,8 @@ def markdown_deck(
         slides_html=rendered.slides_html,
         code=csp.scan(rendered.slides_html),
         warnings=warnings,
+        polls=rendered.polls,
+        interaction=interaction,
     )
 
 

@@ -28,6 +28,11 @@ ErrorCode = Literal[
     "forbidden",
     "rate_limited",
     "unavailable",
+    "disabled",
+    "too_long",
+    "empty",
+    "closed",
+    "not_found",
 ]
 
 
@@ -41,12 +46,15 @@ class ProtocolError(PresenterError):
     Args:
         code: one of the documented error codes.
         message: a sentence for a human, safe to send back to the client.
+        about: what the error frame also says about the message that caused it
+            (``for``, its type, and its ``ref``, ``id`` or ``poll``).
     """
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, about: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
+        self.about = about or {}
 
 
 class DeckError(PresenterError):

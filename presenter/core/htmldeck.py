@@ -20,7 +20,7 @@ import html
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
 from presenter.core import htmltree
@@ -31,6 +31,7 @@ from presenter.core.notes import (
     strip_html_notes,
     strip_text_notes,
 )
+from presenter.core.polls import PollSpec, make_spec, unique_ids
 
 HEAD_MARK = "\x00presenter-head\x00"
 BODY_MARK = "\x00presenter-body\x00"
@@ -63,6 +64,7 @@ class RenderedHtml:
     titles: tuple[str, ...] = ()
     markdown_files: dict[str, str] = field(default_factory=dict)
     is_reveal: bool = True  # it has a .reveal > .slides container
+    polls: tuple[PollSpec, ...] = ()  # its data-poll elements, in order
 
 
 def markdown_path(reference: str) -> str | None:
@@ -176,6 +178,36 @@ class _Slides:
             self.notes[f"{h}.{v}"] = "\n".join(found)
 
 
+def poll_of(element: htmltree.Element, h: int, v: int) -> PollSpec:
+    """The poll a ``data-poll`` element writes: its first text that is not a
+    list is the question, each ``<li>`` an option.
+
+    Raises:
+        PollSyntaxError: it is not a usable poll.
+    """
+    question = ""
+    options: list[str] = []
+    for child in element.children:
+        if not isinstance(child, htmltree.Element):
+            continue
+        if child.tag in ("ul", "ol"):
+            options.extend(_text(li) for li in child.iter() if li.tag == "li")
+        elif not question:
+            question = _text(child)
+    spec = make_spec(
+        question,
+        options,
+        element.get("data-poll") or None,
+        element.has("data-multiple"),
+        element.has("data-hide-results"),
+    )
+    return replace(spec, h=h, v=v)
+
+
+def _text(element: htmltree.Element) -> str:
+    return " ".join(html.unescape(element.text_content()).split())
+
+
 class _Renderer:
     def __init__(self, root: htmltree.Element, files: Mapping[str, str | None]) -> None:
         self.root = root
@@ -183,6 +215,15 @@ class _Renderer:
         self.config = _config_separators(root)
         self.served: dict[str, str] = {}
         self.slides = _Slides()
+        self.polls: list[PollSpec] = []
+        self.poll_ids: set[str] = set()  # those the deck wrote, not made from questions
+
+    def collect_polls(self, section: htmltree.Element, h: int, v: int) -> None:
+        for element in section.iter():
+            if element.has("data-poll"):
+                self.polls.append(poll_of(element, h, v))
+                if element.get("data-poll"):
+                    self.poll_ids.add(self.polls[-1].id)
 
     def markdown_groups(self, section: htmltree.Element) -> list[list[tuple[str, list[str]]]]:
         """The slides a ``data-markdown`` section becomes: (title, notes) per slide."""
@@ -234,6 +275,7 @@ class _Renderer:
             inner = _inner_sections(top)
             if not inner:
                 self.slides.add(h, 0, htmltree.heading_text(top), strip_html_notes(top))
+                self.collect_polls(top, h, 0)
                 continue
             # Notes written on the stack itself belong to its first slide.
             stack_notes = strip_html_notes_shallow(top)
@@ -243,6 +285,7 @@ class _Renderer:
                     rows = [row for group in self.markdown_groups(slide) for row in group]
                 else:
                     rows = [(htmltree.heading_text(slide), strip_html_notes(slide))]
+                    self.collect_polls(slide, h, v)
                 for title, notes in rows:
                     if v == 0 and stack_notes:
                         notes = [*notes, *stack_notes]
@@ -321,6 +364,9 @@ def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -
         text: the page.
         files: the text of each path :func:`markdown_references` named
             (``None`` for a file that could not be read).
+
+    Raises:
+        PollSyntaxError: a ``data-poll`` element is not a usable poll.
     """
     root = htmltree.parse(text)
     renderer = _Renderer(root, files or {})
@@ -357,4 +403,5 @@ def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -
         tuple(slides.titles),
         renderer.served,
         container is not None,
+        tuple(unique_ids(renderer.polls, renderer.poll_ids)),
     )

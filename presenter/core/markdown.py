@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from markdown_it.token import Token
 
 from presenter.core.errors import DeckError
 from presenter.core.notes import PLUGIN_NOTES, js_regex, strip_text_notes
+from presenter.core.polls import FENCE_INFO, PollSpec, PollSyntaxError, parse_block, unique_ids
 
 # reveal-md's separators (a line of dashes between blank lines), allowing
 # trailing spaces on the dash line.
@@ -72,6 +73,7 @@ class RenderedMarkdown:
     slides_html: str
     notes: dict[str, str] = field(default_factory=dict)
     reveal_options: dict[str, Any] = field(default_factory=dict)
+    polls: tuple[PollSpec, ...] = ()
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
@@ -357,11 +359,54 @@ def _section(markdown: str) -> str:
     )
 
 
+def take_polls(markdown: str, h: int, v: int, first: int) -> tuple[str, list[PollSpec], set[str]]:
+    """Mark the ```` ```poll ```` blocks of one slide for :func:`place_polls`.
+
+    Each block becomes a line ``\\x00poll<n>\\x00`` (``n`` counting the deck's
+    polls from ``first``) followed by blank lines, so later lines keep their
+    numbers. Returns the new text, the slide's polls (ids not yet unique in
+    the deck) and the ids the blocks set themselves.
+
+    Raises:
+        PollSyntaxError: a poll block is not a usable poll.
+    """
+    if f"```{FENCE_INFO}" not in markdown and f"~~~{FENCE_INFO}" not in markdown:
+        return markdown, [], set()
+    lines = markdown.split("\n")
+    found: list[tuple[int, int, PollSpec]] = []
+    explicit: set[str] = set()
+    for token in _blocks().parse(markdown):
+        if token.type != "fence" or token.info.strip() != FENCE_INFO or token.map is None:
+            continue
+        spec = replace(parse_block(token.content), h=h, v=v)
+        if re.search(r"^\s*id\s*:", token.content, re.MULTILINE):
+            explicit.add(spec.id)
+        found.append((token.map[0], token.map[1], spec))
+    for n, (start, end, _) in reversed(list(enumerate(found))):
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        lines[start:end] = [f"{indent}\x00poll{first + n}\x00"] + [""] * (end - start - 1)
+    return "\n".join(lines), [spec for _, _, spec in found], explicit
+
+
+def place_polls(markdown: str, polls: tuple[PollSpec, ...]) -> str:
+    """Put each poll's element where :func:`take_polls` marked it."""
+    if "\x00poll" not in markdown:
+        return markdown
+    return re.sub(
+        r"\x00poll(\d+)\x00",
+        lambda m: (
+            f'<div class="presenter-poll" data-poll="{escape(polls[int(m.group(1))].id)}"></div>'
+        ),
+        markdown,
+    )
+
+
 def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     """Prepare the text of ``slides.md`` found at ``path``.
 
     Raises:
-        DeckError: broken front matter or an invalid separator regex.
+        DeckError: broken front matter, an invalid separator regex, a poll
+            block that is not a usable poll.
     """
     meta, body, _ = split_front_matter(text, path)
     separator = _compile(meta, "separator", DEFAULT_SEPARATOR, text, path)
@@ -379,19 +424,34 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     smart = isinstance(options.get("markdown"), dict) and bool(
         options["markdown"].get("smartypants")
     )
+    polls: list[PollSpec] = []
+    poll_ids: set[str] = set()
+    stacks: list[list[Slide]] = []
     for h, stack in enumerate(split_slides(body, separator, vertical)):
         made = []
         for v, source in enumerate(stack):
             content, notes_md = prepare_slide(source, notes_separator)
+            try:
+                content, found, explicit = take_polls(content, h, v, len(polls))
+            except PollSyntaxError as exc:
+                raise DeckError(path, f"slide {h + 1}.{v + 1}: {exc}") from None
+            polls.extend(found)
+            poll_ids |= explicit
             notes_html = render_fragment(notes_md).strip() if notes_md else ""
             if notes_html:
                 notes[f"{h}.{v}"] = notes_html
             title = _title(content)
             made.append(Slide(h, v, content, notes_html, smarten(title) if smart else title))
         slides.extend(made)
+        stacks.append(made)
+    try:
+        unique = tuple(unique_ids(polls, poll_ids))
+    except PollSyntaxError as exc:
+        raise DeckError(path, str(exc)) from None
+    for made in stacks:
         if len(made) == 1:
-            sections.append(_section(made[0].markdown))
+            sections.append(_section(place_polls(made[0].markdown, unique)))
         else:
-            inner = "".join(_section(slide.markdown) for slide in made)
+            inner = "".join(_section(place_polls(slide.markdown, unique)) for slide in made)
             sections.append(f"<section>\n{inner}</section>\n")
-    return RenderedMarkdown(meta, tuple(slides), "".join(sections), notes, options)
+    return RenderedMarkdown(meta, tuple(slides), "".join(sections), notes, options, unique)

@@ -83,3 +83,67 @@ class Snapshot:
         except ProtocolError:
             state = SlideState()
         return cls(record.deck, record.seq, state)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a deck's keyed collection (a question, a voter's ballot).
+
+    Unlike a :class:`Record`, items are many per deck and each changes on its
+    own, so ten thousand voters write ten thousand small items rather than one
+    big value. ``value`` ``None`` means the item was deleted.
+    """
+
+    deck: str
+    coll: str
+    key: str
+    value: dict[str, Any] | None
+
+    def encode(self) -> str:
+        """The item as JSON text (how backends publish it)."""
+        return json.dumps(
+            {"deck": self.deck, "coll": self.coll, "key": self.key, "value": self.value},
+            separators=(",", ":"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something every process of a deck should hear that is never stored
+    (reaction taps, presence counts). ``origin`` names the process that sent it."""
+
+    deck: str
+    name: str
+    value: dict[str, Any]
+    origin: str
+
+    def encode(self) -> str:
+        return json.dumps(
+            {"deck": self.deck, "event": self.name, "value": self.value, "origin": self.origin},
+            separators=(",", ":"),
+        )
+
+
+def decode_published(text: str | bytes) -> Record | Item | Event:
+    """Read what a backend published: a record, an item or an event.
+
+    Raises:
+        ValueError: it is none of them.
+    """
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("deck"), str):
+        raise ValueError("a published message is a JSON object with a deck")
+    deck = data["deck"]
+    if "coll" in data:
+        coll, key, value = data.get("coll"), data.get("key"), data.get("value")
+        if not (isinstance(coll, str) and isinstance(key, str)):
+            raise ValueError("an item needs a coll and a key")
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("an item's value is an object or null")
+        return Item(deck, coll, key, value)
+    if "event" in data:
+        name, value, origin = data.get("event"), data.get("value"), data.get("origin")
+        if not (isinstance(name, str) and isinstance(value, dict) and isinstance(origin, str)):
+            raise ValueError("an event needs a name, an object value and an origin")
+        return Event(deck, name, value, origin)
+    return Record.decode(text)

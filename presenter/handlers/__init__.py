@@ -1,10 +1,16 @@
 """Thin Tornado handlers: they translate HTTP and WebSocket traffic to the core.
 
-``base`` holds what they share; ``pages``, ``api``, ``live`` and ``files``
+``base`` holds what they share; ``pages``, ``api``, ``realtime`` and ``files``
 hold one kind of endpoint each. :func:`presenter.app.make_app` routes to them.
 """
 
-from presenter.handlers.api import DeckApiHandler, NotesApiHandler, StateApiHandler
+from presenter.handlers.api import (
+    DeckApiHandler,
+    NotesApiHandler,
+    PollsExportHandler,
+    QuestionsExportHandler,
+    StateApiHandler,
+)
 from presenter.handlers.base import BaseHandler, Context, page_config
 from presenter.handlers.files import DeckFileHandler, RevealHandler, StaticHandler
 from presenter.handlers.pages import (
@@ -34,8 +40,10 @@ __all__ = [
     "LiveSocket",
     "NoIconHandler",
     "NotesApiHandler",
+    "PollsExportHandler",
     "PresenterHandler",
     "QrHandler",
+    "QuestionsExportHandler",
     "RemoteHandler",
     "RemoteQrHandler",
     "RevealHandler",

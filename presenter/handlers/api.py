@@ -1,6 +1,12 @@
-"""JSON endpoints: the state (read and set), the deck for live reload, the notes."""
+"""JSON endpoints: the state (read and set), the deck for live reload, the notes,
+and the exports of questions and polls."""
 
 from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
 
 import tornado.web
 
@@ -31,6 +37,7 @@ class DeckApiHandler(BaseHandler):
                 "slideCount": deck.slide_count,
                 "head": deck.head_signature,
                 "slidesHtml": deck.slides_html if deck.kind == "markdown" else None,
+                "polls": [spec.to_json() for spec in deck.polls],
             }
         )
 
@@ -101,3 +108,109 @@ class StateApiHandler(BaseHandler):
     def _fail(self, status: int, code: str, message: str) -> None:
         self.set_status(status)
         self.finish({"error": message, "code": code})
+
+
+class ExportHandler(PrivateHandler):
+    """What the audience said, for presenters (cookie or ``Authorization: Bearer``):
+    JSON, or CSV with ``?format=csv``."""
+
+    name = ""
+
+    async def get(self, deck_id: str) -> None:
+        self.deck_or_404(deck_id)
+        if not self.is_presenter() and not self._bearer():
+            return
+        try:
+            rows = await self.rows(deck_id)
+        except Unavailable as exc:
+            self.set_status(503)
+            self.finish({"error": str(exc), "code": "unavailable"})
+            return
+        self.set_header("Cache-Control", "no-store")
+        if self.get_query_argument("format", "json") == "csv":
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            filename = f"{deck_id}-{self.name}.csv"
+            self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+            self.finish(self.csv(rows))
+            return
+        self.finish({"deck": deck_id, self.name: rows})
+
+    def _bearer(self) -> bool:
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        address = self.request.remote_ip or ""
+        if token and self.ctx.throttle.retry_after(address) > 0:
+            raise tornado.web.HTTPError(429, reason="Too many wrong tokens; wait")
+        if scheme.lower() == "bearer" and auth.token_matches(self.ctx.settings.secret, token):
+            self.ctx.throttle.succeeded(address)
+            return True
+        if token:
+            self.ctx.throttle.failed(address)
+        raise tornado.web.HTTPError(403, reason="Presenter login required")
+
+    async def rows(self, deck_id: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def csv(self, rows: list[dict[str, Any]]) -> str:
+        raise NotImplementedError
+
+
+class QuestionsExportHandler(ExportHandler):
+    """``GET /decks/<id>/api/questions``: every question, oldest first."""
+
+    name = "questions"
+
+    async def rows(self, deck_id: str) -> list[dict[str, Any]]:
+        return await self.ctx.interaction.questions_export(deck_id)
+
+    def csv(self, rows: list[dict[str, Any]]) -> str:
+        header = ["id", "asked_at", "name", "question", "votes", "status", "answered", "pinned"]
+        lines = [
+            [
+                row["id"],
+                datetime.fromtimestamp(row["at"] / 1000, UTC).isoformat(timespec="seconds"),
+                row["name"],
+                row["text"],
+                row["votes"],
+                row["status"],
+                row["answered"],
+                row["pinned"],
+            ]
+            for row in rows
+        ]
+        return csv_text(header, lines)
+
+
+class PollsExportHandler(ExportHandler):
+    """``GET /decks/<id>/api/polls``: every poll of the deck with its results."""
+
+    name = "polls"
+
+    async def rows(self, deck_id: str) -> list[dict[str, Any]]:
+        return await self.ctx.interaction.polls_export(deck_id)
+
+    def csv(self, rows: list[dict[str, Any]]) -> str:
+        header = ["poll", "question", "option", "votes", "voters", "status"]
+        lines = [
+            [row["poll"], row["question"], option, count, row["voters"], row["status"]]
+            for row in rows
+            for option, count in zip(row["options"], row["counts"], strict=True)
+        ]
+        return csv_text(header, lines)
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV for spreadsheets. Audience text that starts like a formula is
+    prefixed with ``'`` so a spreadsheet shows it instead of running it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_inert(value) for value in row])
+    return out.getvalue()
+
+
+def _inert(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -24,6 +24,7 @@ from presenter.core.session import Snapshot
 from presenter.core.throttle import LoginThrottle
 from presenter.core.tickets import Tickets
 from presenter.hub import Hub
+from presenter.interaction import Interaction
 from presenter.library import DeckLibrary
 from presenter.livestate import LiveState
 from presenter.settings import Settings
@@ -39,6 +40,7 @@ class Context:
     library: DeckLibrary
     live: LiveState
     hub: Hub
+    interaction: Interaction
     assets: Assets
     templates: jinja2.Environment
     tickets: Tickets
@@ -195,6 +197,23 @@ class BaseHandler(PageMixin):
         """Whether the request carries a valid presenter cookie."""
         return self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
 
+    def voter_cookie(self) -> str | None:
+        """The browser's voter id from its signed cookie, or ``None``."""
+        return auth.voter_of(self.get_signed_cookie(auth.VOTER_COOKIE, max_age_days=400))
+
+    def give_voter_cookie(self) -> None:
+        """Make sure the browser has a voter id: one vote per browser, whatever
+        the page or tab, and a retry never counts twice."""
+        if self.voter_cookie() is None:
+            self.set_signed_cookie(
+                auth.VOTER_COOKIE,
+                auth.new_voter(),
+                expires_days=365,
+                httponly=True,
+                samesite="Lax",
+                path="/",
+            )
+
     def public_url(self, path: str) -> str:
         """An absolute URL for people, from the configured address (never the Host header)."""
         return self.ctx.public_base + path
@@ -227,9 +246,12 @@ class PrivateHandler(BaseHandler):
         return super().prepare()
 
 
-def page_config(deck: Deck, snapshot: Snapshot, view: str) -> dict[str, Any]:
+def page_config(
+    deck: Deck, snapshot: Snapshot, view: str, interaction: dict[str, Any]
+) -> dict[str, Any]:
     """The JSON the front end reads from ``#presenter-config``."""
     return {
+        "interaction": interaction,
         "deck": deck.id,
         "kind": deck.kind,
         "view": view,

@@ -95,8 +95,12 @@ class AudienceHandler(BaseHandler):
         deck = self.deck_or_404(deck_id)
         asked = self.get_query_argument("view", "")
         view = asked if asked in self.EMBEDDED else "audience"
-        config = page_config(deck, self.ctx.live.snapshot(deck_id), view)
+        config = page_config(
+            deck, self.ctx.live.snapshot(deck_id), view, self.ctx.interaction.page_config(deck)
+        )
         self.set_header("Cache-Control", "no-store")
+        if view == "audience" and config["interaction"]["enabled"]:
+            self.give_voter_cookie()
         # --allow-origin governs who may embed the audience page; the frames
         # of the presenter pages are framed by this origin only.
         allowed = self.ctx.settings.allow_origins if view == "audience" else ()
@@ -158,7 +162,9 @@ class PresenterPageHandler(PrivateHandler):
 
     def config(self, deck: Deck) -> dict[str, Any]:
         """The page's ``#presenter-config``: what the audience gets, plus notes and links."""
-        config = page_config(deck, self.ctx.live.snapshot(deck.id), self.view)
+        config = page_config(
+            deck, self.ctx.live.snapshot(deck.id), self.view, self.ctx.interaction.page_config(deck)
+        )
         error = self.ctx.library.error(deck.id)
         base = f"/decks/{deck.id}"
         config.update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from asyncio import Future
 from collections.abc import Awaitable
 
@@ -17,12 +18,14 @@ from presenter.core import protocol
 from presenter.core.errors import ErrorCode, ProtocolError, Unavailable
 from presenter.core.frames import Frame
 from presenter.core.protocol import Role
+from presenter.core.ratelimit import TokenBucket
 from presenter.handlers.base import (
     BaseHandler,
     Context,
     Guarded,
     log,
 )
+from presenter.interaction import describe
 from presenter.outbox import Outbox
 
 
@@ -100,6 +103,8 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._closing = False
         self._signed_in = False
         self._peer = ""
+        self.voter = ""
+        self._bucket: TokenBucket | None = None  # made on the first audience message
 
     def prepare(self) -> Awaitable[None] | None:
         super().prepare()
@@ -145,6 +150,9 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._outbox = Outbox(stream, self._too_slow)
         self._peer = self.request.remote_ip or ""
         self._signed_in = self.get_signed_cookie(auth.COOKIE_NAME, max_age_days=30) == b"1"
+        # Without the cookie (a script, cookies refused): a voter for this socket's life.
+        cookie = self.get_signed_cookie(auth.VOTER_COOKIE, max_age_days=400)
+        self.voter = auth.voter_of(cookie) or auth.new_voter()
         # The page decides: an audience page (?as=audience) is audience even in a
         # browser that holds the presenter login, so the audience count is right.
         if self._signed_in and self.get_query_argument("as", "") != "audience":
@@ -155,6 +163,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self._welcome()
         if self.role == "presenter":
             self._presenter_extras()
+        self.ctx.interaction.greet(self)
 
     def _shed_handshake(self) -> None:
         # A long-lived socket no longer needs what the handshake used: request and
@@ -175,7 +184,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self.send(welcome)
 
     def _presenter_extras(self) -> None:
-        self.send(protocol.presence(self.ctx.hub.audience_count(self.deck)))
+        self.send(self.ctx.hub.presence_frame(self.deck))
         error = self.ctx.library.error(self.deck)
         if error is not None:
             self.send(protocol.deck_status(error.short, error.line))
@@ -245,25 +254,48 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
                 raise ProtocolError("bad_message", "binary frames are not accepted; send JSON text")
             await self._handle(protocol.parse_client_message(message))
         except ProtocolError as exc:
-            self._reply_error(exc.code, exc.message)
+            self._reply_error(exc.code, exc.message, exc.about)
         except Unavailable as exc:
-            self._reply_error("unavailable", str(exc))
+            self._reply_error("unavailable", str(exc), self._about)
         except Exception:
             # The failure is ours, not the client's: log it once and end this
             # socket only (its page reconnects), never the others.
             log.exception("live message on deck %s failed", self.deck)
             self.close(1011, "internal error")
 
-    def _reply_error(self, code: ErrorCode, message: str) -> None:
+    def _reply_error(self, code: ErrorCode, message: str, about: dict[str, str] | None) -> None:
         outbox = self._outbox
         if outbox is not None and outbox.backed_up:
             # Sending junk faster than it reads our answers: its replies would
             # pile up in memory.
             self.close(1008, "sending faster than reading")
             return
-        self.send(protocol.error(code, message))
+        self.send(protocol.error(code, message, about))
+
+    _about: dict[str, str] | None = None  # the message being handled, for errors
+
+    def _within_rate(self) -> bool:
+        bucket = self._bucket
+        if bucket is None:
+            bucket = self._bucket = TokenBucket(time.monotonic, AUDIENCE_RATE, AUDIENCE_BURST)
+        return bucket.take()
+
+    async def _interact(self, message: protocol.InteractionMessage) -> None:
+        if isinstance(message, protocol.ModeMessage):
+            if self.role != "presenter" and self._within_rate():
+                self.ctx.hub.set_following(self, message.following)
+            return
+        limited = self.role != "presenter" or isinstance(message, AUDIENCE_MESSAGES)
+        if limited and not self._within_rate():
+            raise ProtocolError("rate_limited", "too many messages; slow down", self._about)
+        await self.ctx.interaction.handle(self, message)
 
     async def _handle(self, message: protocol.ClientMessage) -> None:
+        if isinstance(message, protocol.InteractionMessage):
+            self._about = describe(message)
+            await self._interact(message)
+            return
+        self._about = None
         if isinstance(message, protocol.AuthMessage):
             throttle = self.ctx.throttle
             wait = throttle.retry_after(self._peer)
@@ -278,6 +310,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
             self.ctx.hub.promote(self)
             self._welcome()
             self._presenter_extras()
+            self.ctx.interaction.greet(self)
             return
         if self.role != "presenter":
             raise ProtocolError("forbidden", "only a presenter can change the slide state")
@@ -305,10 +338,12 @@ class EventsHandler(BaseHandler):
 
     deck: str
     role: Role = "audience"
+    voter = ""
 
     async def get(self, deck_id: str) -> None:
         self.deck_or_404(deck_id)
         self.deck = deck_id
+        self.voter = self.voter_cookie() or ""
         self._done = asyncio.Event()
         self._flushing = False
         self._queued: list[bytes] = []
@@ -320,6 +355,7 @@ class EventsHandler(BaseHandler):
         self.write(b"retry: 2000\n\n")
         self.push(protocol.welcome(deck_id, "audience", snapshot.seq, snapshot.state))
         self.ctx.hub.add_stream(self, self.ctx.settings.sse_heartbeat)
+        self.ctx.interaction.greet(self)
         await self._done.wait()
 
     def send(self, frame: Frame) -> None:
@@ -392,6 +428,17 @@ _HANDSHAKE_ONLY = (
     "flush",
     "finish",
 )
+
+# What the audience sends, limited from presenters too.
+AUDIENCE_MESSAGES = (
+    protocol.AskMessage,
+    protocol.UpvoteMessage,
+    protocol.VoteMessage,
+    protocol.ReactMessage,
+)
+# Audience messages (questions, votes, reactions) per socket: a token bucket.
+AUDIENCE_RATE = 5.0  # a second
+AUDIENCE_BURST = 10
 
 # Events that cannot be coalesced (reloads) held for an SSE client that does not read.
 MAX_QUEUED_EVENTS = 64

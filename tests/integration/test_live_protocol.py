@@ -62,7 +62,7 @@ async def test_auth_with_the_secret_makes_a_presenter(live_server: LiveServer) -
         assert welcome["seq"] == 0
         assert welcome["state"] == DEFAULT_STATE
         presence = await recv_type(ws, "presence")
-        assert presence == {"type": "presence", "audience": 0}
+        assert presence == {"type": "presence", "audience": 0, "following": 0, "browsing": 0}
 
 
 async def test_wrong_token_is_unauthorized_and_socket_stays_audience(

@@ -262,7 +262,8 @@ async def test_deck_api_of_a_markdown_deck(live_server: LiveServer) -> None:
     assert "application/json" in (resp.header("Content-Type") or "")
     assert resp.header("Cache-Control") == "no-store"
     body = resp.json()
-    assert set(body) == {"deck", "kind", "title", "slideCount", "head", "slidesHtml"}
+    assert set(body) == {"deck", "kind", "title", "slideCount", "head", "slidesHtml", "polls"}
+    assert body["polls"] == []
     assert body["deck"] == "md"
     assert body["kind"] == "markdown"
     assert body["title"] == "Test deck"
@@ -440,7 +441,7 @@ async def test_a_presenter_socket_of_a_good_deck_gets_no_deck_status(
         assert welcome["type"] == "welcome"
         assert welcome["role"] == "presenter"
         presence = await recv(ws)
-        assert presence == {"type": "presence", "audience": 0}
+        assert presence == {"type": "presence", "audience": 0, "following": 0, "browsing": 0}
         # Everything it got before a change made now: no deck_status among it.
         assert (await apost_state(live_server, state(indexh=1))).status == 200
         frames = await frames_until(ws, lambda f: f["type"] == "state", "the sentinel state")

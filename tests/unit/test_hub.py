@@ -99,7 +99,9 @@ async def test_presence_reaches_presenters_only(hub: Hub) -> None:
     hub.add(audience)
     hub.add(other_presenter)
     await until(lambda: bool(presenter.frames and other_presenter.frames), "presence")
-    assert [json.loads(f) for f in presenter.frames] == [{"type": "presence", "audience": 1}]
+    assert [json.loads(f) for f in presenter.frames] == [
+        {"type": "presence", "audience": 1, "following": 1, "browsing": 0}
+    ]
     assert audience.frames == []
     assert other_presenter.presence() == [0]
 

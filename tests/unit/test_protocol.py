@@ -175,6 +175,12 @@ def test_state_frame() -> None:
 
 def test_presence_frame() -> None:
     assert json.loads(protocol.presence(4).text) == {"type": "presence", "audience": 4}
+    assert json.loads(protocol.presence(4, 3).text) == {
+        "type": "presence",
+        "audience": 4,
+        "following": 3,
+        "browsing": 1,
+    }
 
 
 def test_error_frame() -> None:
