@@ -47,6 +47,8 @@ UPVOTES = "up"
 MAX_QUESTIONS = 2000  # per deck: a hostile audience cannot fill memory
 MAX_QUESTIONS_PER_VOTER = 20
 REACTIONS_EVENT = "reactions"
+OFF = "questions, polls and reactions are off here"
+AUDIENCE_COUNTS = 0.75  # seconds between poll counts sent to the audience, at most
 
 
 class Member(Protocol):
@@ -87,6 +89,10 @@ class DeckTalk:
     dirty_qa: bool = False
     # Questions the audience was last told about as visible.
     shown: set[str] = field(default_factory=set)
+    # Each poll's state the audience was last sent, and when (loop time).
+    audience_polls: dict[str, tuple[PollState, float]] = field(default_factory=dict)
+    audience_owed: set[str] = field(default_factory=set)  # counts not sent yet
+    presenter_rounds: dict[str, int] = field(default_factory=dict)  # as last sent
 
     def votes(self, question: str) -> int:
         return len(self.upvotes.get(question, ()))
@@ -159,13 +165,16 @@ class Interaction:
             for poll in self.specs(deck):
                 self._mark(deck, talk, poll=poll)
 
-    async def slide_moved(self, deck: str, state: SlideState) -> None:
-        """The presenter reached a slide: a poll on it that was never opened opens.
+    async def slide_moved(self, deck: str, before: SlideState, state: SlideState) -> None:
+        """The presenter reached a slide: a poll on it that was never opened (or
+        was reset) opens. A change on the same slide (a fragment, a blackout) is
+        not reaching it, so a poll reset there stays as it is.
 
         Raises:
             Unavailable: it could not be stored.
         """
-        if not self.enabled(deck):
+        here = (state.indexh, state.indexv)
+        if (before.indexh, before.indexv) == here or not self.enabled(deck):
             return
         talk = await self.load(deck)
         for spec in self.specs(deck).values():
@@ -268,8 +277,9 @@ class Interaction:
             member.send(self._qa_frame(talk, presenter))
         if talk.questions:
             voter = member.voter
+            # Askers see the status of their own questions (awaiting approval).
             shown = [
-                q.view(talk.votes(q.id), presenter)
+                q.view(talk.votes(q.id), presenter or q.asker == voter)
                 for q in talk.questions.values()
                 if presenter or q.visible_to(voter)
             ]
@@ -292,7 +302,7 @@ class Interaction:
         deck = member.deck
         about = describe(message)
         if not self.enabled(deck):
-            raise ProtocolError("disabled", "questions, polls and reactions are off here", about)
+            raise ProtocolError("disabled", OFF, about)
         presenter = member.role == "presenter"
         if (
             isinstance(
@@ -305,6 +315,8 @@ class Interaction:
         if isinstance(message, protocol.ReactMessage):
             self._tap(deck, message.emoji)
             return
+        if isinstance(message, protocol.ModeMessage):
+            return  # the socket's own business (see handlers.realtime)
         talk = await self.load(deck)
         try:
             await self._dispatch(member, talk, message)
@@ -337,9 +349,7 @@ class Interaction:
                 raise ProtocolError("closed", "this talk has taken all the questions it can")
             own = sum(1 for q in talk.questions.values() if q.asker == member.voter)
             if own >= MAX_QUESTIONS_PER_VOTER:
-                raise ProtocolError(
-                    "rate_limited", f"at most {MAX_QUESTIONS_PER_VOTER} questions each"
-                )
+                raise ProtocolError("too_many", f"at most {MAX_QUESTIONS_PER_VOTER} questions each")
             waits = talk.qa.moderated and member.role != "presenter"
             status: Status = "pending" if waits else "visible"
             known = Question(
@@ -424,12 +434,26 @@ class Interaction:
 
     # --- reactions ----------------------------------------------------------------
 
+    def react(self, member: Member, emoji: str) -> None:
+        """A reaction from ``member`` (one of :data:`protocol.REACTIONS`); never waits.
+
+        Raises:
+            ProtocolError: ``disabled`` when interaction is off for the deck.
+        """
+        if not self.enabled(member.deck):
+            raise ProtocolError(
+                "disabled", "questions, polls and reactions are off here", {"for": "react"}
+            )
+        self._tap(member.deck, emoji)
+
     def _tap(self, deck: str, emoji: str) -> None:
         tapped = self._tapped.setdefault(deck, {})
         tapped[emoji] = tapped.get(emoji, 0) + 1
         if deck not in self._publish_due:
             loop = asyncio.get_running_loop()
-            self._publish_due[deck] = loop.call_later(self._interval, self._publish_taps, deck)
+            # Half the flush interval: taps pass two timers on their way (this
+            # one, then the flush of every process that hears them).
+            self._publish_due[deck] = loop.call_later(self._interval / 2, self._publish_taps, deck)
 
     def _publish_taps(self, deck: str) -> None:
         self._publish_due.pop(deck, None)
@@ -519,10 +543,11 @@ class Interaction:
             talk.dirty_polls.add(poll)
         self._schedule(deck)
 
-    def _schedule(self, deck: str) -> None:
+    def _schedule(self, deck: str, delay: float | None = None) -> None:
         if deck not in self._due:
             loop = asyncio.get_running_loop()
-            self._due[deck] = loop.call_later(self._interval, self.flush, deck)
+            wait = self._interval if delay is None else max(delay, self._interval)
+            self._due[deck] = loop.call_later(wait, self.flush, deck)
 
     # --- sending ------------------------------------------------------------------
 
@@ -562,15 +587,43 @@ class Interaction:
             if visible or removed:
                 shown = [q.view(talk.votes(q.id), False) for q in visible]
                 hub.broadcast_audience(deck, protocol.questions(False, shown, removed=removed))
-        if talk.dirty_polls:
-            specs = self.specs(deck)
-            for poll in sorted(talk.dirty_polls):
-                spec = specs.get(poll)
-                if spec is None:
-                    continue
-                hub.broadcast_presenters(deck, self._poll_frame(talk, spec, True))
-                hub.broadcast_audience(deck, self._poll_frame(talk, spec, False))
-            talk.dirty_polls = set()
+        if talk.dirty_polls or talk.audience_owed:
+            self._flush_polls(deck, talk)
+
+    def _flush_polls(self, deck: str, talk: DeckTalk) -> None:
+        # Presenters get every change at once. While only the counts move, the
+        # audience (thousands of sockets) gets them at most every
+        # AUDIENCE_COUNTS seconds; a poll opening, closing or being revealed
+        # reaches them at the next flush.
+        specs = self.specs(deck)
+        now = asyncio.get_running_loop().time()
+        for poll in sorted(talk.dirty_polls):
+            spec = specs.get(poll)
+            if spec is not None:
+                state = talk.polls.get(poll, PollState())
+                reset = talk.presenter_rounds.get(poll, state.round) != state.round
+                talk.presenter_rounds[poll] = state.round
+                mine = () if reset else None
+                self._hub.broadcast_presenters(deck, self._poll_frame(talk, spec, True, mine))
+        owed = talk.audience_owed | talk.dirty_polls
+        talk.dirty_polls, talk.audience_owed = set(), set()
+        wait = 0.0
+        for poll in sorted(owed):
+            spec = specs.get(poll)
+            if spec is None:
+                continue
+            state = talk.polls.get(poll, PollState())
+            sent_state, sent_at = talk.audience_polls.get(poll, (None, -AUDIENCE_COUNTS))
+            if state == sent_state and now - sent_at < AUDIENCE_COUNTS:
+                talk.audience_owed.add(poll)
+                wait = max(wait, AUDIENCE_COUNTS - (now - sent_at))
+                continue
+            # After a reset every ballot is gone: pages forget their voter's choice.
+            mine = () if sent_state is not None and sent_state.round != state.round else None
+            talk.audience_polls[poll] = (state, now)
+            self._hub.broadcast_audience(deck, self._poll_frame(talk, spec, False, mine))
+        if talk.audience_owed:
+            self._schedule(deck, wait)
 
     def _qa_frame(self, talk: DeckTalk, presenter: bool) -> Frame:
         pinned = talk.questions.get(talk.qa.pinned) if talk.qa.pinned else None

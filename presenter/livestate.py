@@ -45,7 +45,7 @@ class LiveState:
         self._sent: dict[tuple[str, str], int] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._others: list[RecordListener] = []
-        self._moves: list[Callable[[str, SlideState], Awaitable[None]]] = []
+        self._moves: list[Callable[[str, SlideState, SlideState], Awaitable[None]]] = []
         self._items: list[ItemListener] = []
         self._events: list[EventListener] = []
 
@@ -69,9 +69,9 @@ class LiveState:
         if events is not None:
             self._events.append(events)
 
-    def on_move(self, listener: Callable[[str, SlideState], Awaitable[None]]) -> None:
-        """Also await ``listener(deck, state)`` after each change of a deck's slide
-        state made through this process (not those heard from others)."""
+    def on_move(self, listener: Callable[[str, SlideState, SlideState], Awaitable[None]]) -> None:
+        """Also await ``listener(deck, before, after)`` after each change of a deck's
+        slide state made through this process (not those heard from others)."""
         self._moves.append(listener)
 
     async def start(self, decks: list[str]) -> None:
@@ -116,6 +116,7 @@ class LiveState:
             if current is None and state == SlideState():
                 return Snapshot(deck)  # the start of a deck nobody moved yet
             seen = current.seq if current is not None else 0
+            before = Snapshot.of(current).state if current is not None else SlideState()
             record, changed = await self._backend.apply(deck, SLIDE, state.to_json(), seen)
             self._remember(record)
         if changed and (state.indexh, state.indexv) != (0, 0) and self.timer(deck)[1].pristine:
@@ -125,7 +126,7 @@ class LiveState:
         if changed:
             for listener in self._moves:
                 try:
-                    await listener(deck, state)
+                    await listener(deck, before, state)
                 except Unavailable:
                     pass  # the slide moved; what follows from it can be done by hand
                 except Exception:

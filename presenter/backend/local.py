@@ -10,6 +10,7 @@ tries again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -93,6 +94,8 @@ class SqliteStore:
         self._read_identity = self._identity  # the file the reader has open
         self._known: dict[tuple[str, str], Record] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="presenter-store")
+        self._batch: list[tuple[Item, asyncio.Future[None]]] = []
+        self._writing = False
 
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         db = sqlite3.connect(
@@ -171,28 +174,64 @@ class SqliteStore:
         )
 
     async def save_item(self, item: Item) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.run_in_executor(self._executor, self._write_item, item)
-        except (sqlite3.Error, OSError) as exc:
-            raise Unavailable(f"the state database cannot be written ({exc})") from None
+        # Group commit: items wait while a batch is written, then go in the
+        # next one, one transaction per batch. Ten thousand votes make a few
+        # dozen transactions, and a slide change queued behind them waits for
+        # one batch, not for every vote. The batches are handled on the event
+        # loop; only the writing runs on the store's thread.
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batch.append((item, done))
+        if not self._writing:
+            self._write_next()
+        await done
 
-    def _write_item(self, item: Item) -> None:
-        # On the store's thread only. Items are not kept for _recreate: a
-        # deleted database loses questions and votes, never seq numbering.
+    def _write_next(self) -> None:
+        batch, self._batch = self._batch, []
+        self._writing = bool(batch)
+        if not batch:
+            return
+        loop = asyncio.get_running_loop()
+        writing = loop.run_in_executor(self._executor, self._write_items, [i for i, _ in batch])
+        writing.add_done_callback(lambda future: self._written(future, batch))
+
+    def _written(
+        self, future: asyncio.Future[None], batch: list[tuple[Item, asyncio.Future[None]]]
+    ) -> None:
+        error = future.exception() if not future.cancelled() else Unavailable("shutting down")
+        if isinstance(error, sqlite3.Error | OSError):
+            error = Unavailable(f"the state database cannot be written ({error})")
+        for _, done in batch:
+            if done.done():
+                continue
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
+        self._write_next()
+
+    def _write_items(self, items: list[Item]) -> None:
         if _identity(self.path) != self._identity:
             self._recreate()
-        if item.value is None:
-            self._writer.execute(
-                "DELETE FROM items WHERE deck = ? AND coll = ? AND key = ?",
-                (item.deck, item.coll, item.key),
-            )
-            return
-        self._writer.execute(
-            "INSERT INTO items (deck, coll, key, value) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(deck, coll, key) DO UPDATE SET value = excluded.value",
-            (item.deck, item.coll, item.key, json.dumps(item.value)),
-        )
+        db = self._writer
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                if item.value is None:
+                    db.execute(
+                        "DELETE FROM items WHERE deck = ? AND coll = ? AND key = ?",
+                        (item.deck, item.coll, item.key),
+                    )
+                else:
+                    db.execute(
+                        "INSERT INTO items (deck, coll, key, value) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT(deck, coll, key) DO UPDATE SET value = excluded.value",
+                        (item.deck, item.coll, item.key, json.dumps(item.value)),
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def _write(self, record: Record) -> None:
         # On the store's thread only.

@@ -33,6 +33,7 @@ ErrorCode = Literal[
     "empty",
     "closed",
     "not_found",
+    "too_many",
 ]
 
 

@@ -456,6 +456,23 @@ async def test_a_poll_opens_takes_one_vote_per_voter_and_reveals_results(
     assert colour["counts"] == [0, 0, 2] and colour["voters"] == 2
 
 
+async def tools_quiet_until(
+    server: LiveServer, audience: ClientConnection, value: dict[str, Any]
+) -> None:
+    """Post the state ``value`` as a sentinel: it is the next frame ``audience`` gets but
+    for the states posted before it and the other poll's frames, so the poll ``tools``
+    sent nothing meanwhile."""
+    await state_sentinel(
+        server,
+        value,
+        audience,
+        deck="polls",
+        ignore=lambda f: (
+            (f.get("type") == "state" and f["state"] != value) or f.get("poll") == "which-colour"
+        ),
+    )
+
+
 async def test_a_poll_opens_when_the_presenter_reaches_its_slide(
     polls_server: LiveServer, stack: AsyncExitStack
 ) -> None:
@@ -470,16 +487,17 @@ async def test_a_poll_opens_when_the_presenter_reaches_its_slide(
     await recv_match(audience, of_type("poll", poll="tools", status="closed"))
     for h in (1, 2):
         await apost_state(polls_server, state(indexh=h), deck="polls")
-    await state_sentinel(
-        polls_server,
-        state(indexh=0),
-        audience,
-        deck="polls",
-        ignore=lambda f: (
-            (f.get("type") == "state" and f["state"]["indexh"] != 0)
-            or f.get("poll") == "which-colour"
-        ),
-    )
+    await tools_quiet_until(polls_server, audience, state(indexh=0))
+    # Reset while on its slide, it waits: a blackout there is not reaching the slide.
+    await apost_state(polls_server, state(indexh=2), deck="polls")
+    await send(presenter, {"type": "poll", "poll": "tools", "action": "reset"})
+    await recv_match(audience, of_type("poll", poll="tools", status="ready"))
+    await apost_state(polls_server, state(indexh=2, paused=True), deck="polls")
+    await tools_quiet_until(polls_server, audience, state(indexh=2, indexf=0))
+    # Reached again, it opens.
+    await apost_state(polls_server, state(indexh=1), deck="polls")
+    await apost_state(polls_server, state(indexh=2), deck="polls")
+    await recv_match(audience, of_type("poll", poll="tools", status="open"))
 
 
 async def test_a_multiple_choice_poll_and_its_choices(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -11,7 +12,7 @@ import pytest
 
 from presenter.backend.local import LocalBackend, MemoryStore, SqliteStore
 from presenter.core.errors import Unavailable
-from presenter.core.session import SLIDE, Record, Snapshot
+from presenter.core.session import SLIDE, Item, Record, Snapshot
 from presenter.core.state import SlideState
 
 SNAPSHOT = Snapshot("talk", 7, SlideState(indexh=3, indexv=1, indexf=-1, paused=True)).record()
@@ -184,3 +185,54 @@ async def test_a_failed_write_is_neither_kept_nor_told(db_path: Path) -> None:
     record, _ = await backend.apply("talk", SLIDE, {"indexh": 1})
     assert record.seq == 1
     await backend.stop()
+
+
+# --- items: many small values, written in batches -------------------------------------
+
+
+async def test_items_written_together_are_all_stored_and_read_back(db_path: Path) -> None:
+    store = SqliteStore(db_path)
+    items = [Item("talk", "vote:p:0", f"v{n}", {"choices": [n % 3]}) for n in range(500)]
+    await asyncio.gather(*(store.save_item(item) for item in items))
+    await store.save_item(Item("talk", "vote:p:0", "v7", None))  # withdrawn
+    await store.save_item(Item("talk", "vote:p:0", "v8", {"choices": [2]}))  # changed
+    store.close()
+    again = SqliteStore(db_path)
+    stored = {item.key: item.value for item in again.load_items("talk")}
+    assert len(stored) == 499
+    assert "v7" not in stored
+    assert stored["v8"] == {"choices": [2]}
+    assert stored["v9"] == {"choices": [0]}
+    assert again.load_items("other") == []
+    again.close()
+
+
+async def test_a_batch_that_cannot_be_written_is_unavailable_for_each_item(
+    db_path: Path,
+) -> None:
+    store = SqliteStore(db_path, busy_timeout=0.2)
+    await store.save_item(Item("talk", "q", "q0", {"text": "before"}))
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        results = await asyncio.gather(
+            *(store.save_item(Item("talk", "q", f"q{n}", {"n": n})) for n in range(1, 6)),
+            return_exceptions=True,
+        )
+        other.execute("ROLLBACK")
+    assert all(isinstance(r, Unavailable) for r in results), results
+    # Nothing of the failed batch was stored, and the next write works.
+    await store.save_item(Item("talk", "q", "q9", {"text": "after"}))
+    assert {i.key for i in store.load_items("talk")} == {"q0", "q9"}
+    store.close()
+
+
+async def test_the_backend_tells_each_stored_item_once_and_skips_no_change() -> None:
+    backend = LocalBackend(MemoryStore())
+    heard: list[Item] = []
+    await backend.start(lambda r: None, lambda up: None, heard.append)
+    assert await backend.put_item("talk", "up", "q1 v1", {})
+    assert not await backend.put_item("talk", "up", "q1 v1", {})  # the same: no change
+    assert await backend.put_item("talk", "up", "q1 v1", None)
+    assert not await backend.put_item("talk", "up", "q1 v1", None)
+    assert heard == [Item("talk", "up", "q1 v1", {}), Item("talk", "up", "q1 v1", None)]
+    assert await backend.load_items("talk") == []
