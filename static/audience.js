@@ -4,12 +4,19 @@
 // only prepares reveal.js, for the presenter page to drive.
 
 import { LiveConnection, showStatus, socketUrl } from './connection.js';
+import { AudienceInteraction } from './interact/interaction.js';
+import { PollBoard } from './interact/polls.js';
 import { deckShape, nearestPosition } from './navigation.js';
 import {
   LiveSnapshot, Mirror, STATE_EVENTS, jumpTo, readConfig, sameState, toReveal, toWire, waitForReveal,
 } from './state.js';
 
 const config = readConfig();
+const interaction = config.interaction || {};
+// Questions, reactions and votes are the audience page's; the speaker view's
+// frames show polls too, display only, fed by the speaker view.
+const talksBack = config.view === 'audience' && interaction.enabled === true;
+const polls = new PollBoard({ polls: interaction.polls, interactive: talksBack });
 
 function reveal() {
   document.documentElement.classList.remove('presenter-pending');
@@ -55,6 +62,7 @@ async function start() {
     if (indicator) indicator.title = 'This deck does not expose window.Reveal, so it cannot follow';
     return null;
   }
+  polls.mount();
   if (config.kind === 'html') {
     // The author's initialize() may already have switched a phone to the scroll
     // view; turning the option off does not leave it, so leave it explicitly.
@@ -102,6 +110,7 @@ async function renderSlides(Reveal, slides) {
   if (highlight) {
     for (const block of slides.querySelectorAll('pre code:not(.hljs)')) highlight.highlightBlock(block);
   }
+  polls.mount();
 }
 
 /**
@@ -127,10 +136,13 @@ function follow(Reveal) {
   const hint = document.getElementById('presenter-hint');
   const live = new LiveSnapshot(config.seq, config.state);
   const mirror = new Mirror(Reveal);
+  const talk = talksBack && document.getElementById('presenter-qa-button')
+    ? new AudienceInteraction({ polls }) : null;
   let following = true;
 
   const setFollowing = (value) => {
     following = value;
+    if (talk) talk.setFollowing(value);
     document.documentElement.classList.toggle('presenter-browsing', !value);
     if (button) button.hidden = value;
     if (value) mirror.apply(live.state);
@@ -154,6 +166,7 @@ function follow(Reveal) {
   const connection = new LiveConnection(socketUrl(config.ws), {
     status: (name, transport) => showStatus(indicator, name, transport),
     message: (msg) => {
+      if (talk && talk.handle(msg)) return;
       if (msg.type === 'reload') {
         mirror.busy = true;
         reloadInPlace(Reveal).then((done) => {
@@ -167,6 +180,7 @@ function follow(Reveal) {
       if (live.take(msg) && following) mirror.apply(live.state);
     },
   }, { eventsUrl: config.events });
+  if (talk) talk.attach(connection);
   connection.start();
   window.presenterLive = {
     get following() { return following; },
@@ -216,6 +230,9 @@ class Preview {
         await renderSlides(this.Reveal, slides);
         // The Markdown plugin replaces the section it renders.
         this.stacks[index] = stacksOf(slides).stacks[0];
+      } else {
+        // While set aside, its polls missed the frames that came meanwhile.
+        polls.mount();
       }
       this.shown = this.stacks[index];
       if (this.configured) {
@@ -284,6 +301,10 @@ if (config.view === 'embed' || config.view === 'preview') {
     },
     /** The position shown, in the deck's numbering: {h, v, f}, or null. */
     get at() { return preview && preview.at; },
+  };
+  window.presenterPolls = {
+    /** Show a `poll` frame (as the speaker view hears it) in this frame's poll widgets. */
+    update(frame) { polls.take(frame); },
   };
 } else {
   ready.then((Reveal) => { if (Reveal && !Reveal.isPrintView()) follow(Reveal); });

@@ -1,11 +1,14 @@
 // The speaker view: current slide, next step, notes, timer, clock, pacing,
 // outline, audience count, join codes, and every control through the live
-// protocol (so several presenter windows always agree). What it shares with
-// the remote is in speaker.js.
+// protocol (so several presenter windows always agree); and, when the deck has
+// audience interaction, the questions to moderate, the poll of the slide and
+// the room's reactions. What it shares with the remote is in speaker.js.
 
 import { nextStep, positionOf, slideCount, slideIndex } from './navigation.js';
 import { formatDuration, pace } from './pacing.js';
-import { goLive, mountSpeaker, renderNotes } from './speaker.js';
+import { PollControls, QuestionList, createDesk, renderSwitches, renderTally } from './moderation-ui.js';
+import { presenceText } from './moderation.js';
+import { goLive, mountSpeaker, renderNotes, showAlert } from './speaker.js';
 import { sameState } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -120,11 +123,108 @@ function joinCodes(config) {
   return dialog;
 }
 
+/** "42 watching · 3 browsing" in #presence; #audience-count keeps the total on its own. */
+function showPresence(count, frame) {
+  $('audience-count').textContent = String(count);
+  const browsing = $('browsing-count');
+  const known = frame && typeof frame.browsing === 'number';
+  browsing.hidden = !known;
+  browsing.textContent = known ? ` · ${frame.browsing} browsing` : '';
+  $('presence').title = known
+    ? `${presenceText(frame)}: ${frame.following ?? count - frame.browsing} on your slide, ${frame.browsing} looking around on their own`
+    : 'Audience browsers connected';
+}
+
+const SWITCHES = { open: 'qa-open', moderated: 'qa-moderated', showPinned: 'qa-show-pinned', showReactions: 'qa-show-reactions' };
+
+/** Notes or questions in the notes area: one at a time, so both get its full height. */
+function setTab(name) {
+  const qa = name === 'qa' && Boolean($('qa-panel'));
+  if ($('tab-notes')) {
+    $('tab-notes').setAttribute('aria-selected', String(!qa));
+    $('tab-qa').setAttribute('aria-selected', String(qa));
+    $('qa-panel').hidden = !qa;
+  }
+  $('notes').hidden = qa;
+  document.body.classList.toggle('tab-qa', qa);
+  document.querySelector('.font-buttons').hidden = qa;
+  prefs.set('tab', qa ? 'qa' : 'notes');
+}
+
+/**
+ * Questions, polls and reactions in the speaker view. The desk it returns is
+ * not `enabled` when the deck has interaction off (the template then has none
+ * of their elements); it still shows presence.
+ */
+function mountInteraction(view) {
+  let renderQuestions = () => {};
+  let renderPolls = () => {};
+  const desk = createDesk(view, {
+    frames: [$('current-frame'), $('next-frame')],
+    // This page opens a poll by itself when the speaker reaches its slide.
+    // Opening an open poll changes nothing, so a second window, or a server
+    // that does the same on the slide change, never makes it twice.
+    autoOpen: true,
+    offline: () => showAlert('Not connected: try again in a moment.'),
+    qa: (d) => renderSwitches(SWITCHES, d.qa),
+    questions: () => renderQuestions(),
+    polls: () => renderPolls(),
+  });
+  if (!desk.enabled) return desk;
+
+  let sort = prefs.get('qaSort', 'votes') === 'time' ? 'time' : 'votes';
+  const list = new QuestionList($('qa-list'), { onAction: (id, action) => desk.moderate(id, action) });
+  renderQuestions = () => {
+    const pinnedId = desk.qa.pinned ? desk.qa.pinned.id : null;
+    list.render(desk.board.list(sort, pinnedId), pinnedId);
+    const pending = desk.board.pendingCount();
+    const badge = $('qa-pending');
+    badge.textContent = String(pending);
+    badge.hidden = pending === 0;
+    const total = desk.board.size;
+    $('qa-summary').textContent = total
+      ? `${total} ${total === 1 ? 'question' : 'questions'}${pending ? ` · ${pending} waiting for approval` : ''}`
+      : `No questions yet${desk.qa.open ? '' : ' · questions are closed'}`;
+  };
+  const setSort = (value) => {
+    sort = value;
+    prefs.set('qaSort', value);
+    for (const button of document.querySelectorAll('.qa-sort button')) {
+      button.setAttribute('aria-pressed', String(button.dataset.sort === value));
+    }
+    renderQuestions();
+  };
+  for (const button of document.querySelectorAll('.qa-sort button')) {
+    button.addEventListener('click', () => setSort(button.dataset.sort));
+  }
+  for (const [name, id] of Object.entries(SWITCHES)) {
+    $(id).addEventListener('change', (event) => {
+      // The box shows what the server has: the `qa` frame every socket gets
+      // confirms the change; a refused or unsent one puts it back.
+      if (!desk.setSwitch(name, event.target.checked)) renderSwitches(SWITCHES, desk.qa);
+    });
+  }
+  $('tab-notes').addEventListener('click', () => setTab('notes'));
+  $('tab-qa').addEventListener('click', () => setTab('qa'));
+  setTab(prefs.get('tab', 'notes'));
+
+  const polls = new PollControls($('poll-controls'), { onAction: (poll, action) => desk.poll(poll, action) });
+  renderPolls = () => polls.render(desk.pollsHere(), desk.book, desk.settings.polls);
+  desk.slideChanged = () => {
+    renderPolls();
+    desk.arrived();
+  };
+  desk.renderTally = () => renderTally($('reaction-tally'), desk.tally.totals(), desk.settings.reactions);
+  setSort(sort);
+  return desk;
+}
+
 async function main() {
   setLayout(prefs.get('layout', 'classic'));
   let notesSize = setNotesSize(prefs.get('notesSize', 22));
   let previewTarget = null;
   let dialog = null;
+  let desk = null;
   const outline = new Outline($('outline'));
 
   const update = async (view, state) => {
@@ -134,6 +234,7 @@ async function main() {
     $('blackout').classList.toggle('active', state.paused);
     $('overview').setAttribute('aria-pressed', String(view.current.isOverview()));
     outline.show(state);
+    if (desk && desk.enabled) desk.slideChanged();
     const next = nextStep(view.shape, state);
     $('next-end').hidden = Boolean(next);
     const target = next || state;
@@ -146,9 +247,17 @@ async function main() {
   const view = await mountSpeaker({
     frames: [$('current-frame'), $('next-frame')],
     change: (v, state) => { update(v, state); },
-    presence: (count) => { $('audience-count').textContent = String(count); },
-    reloaded: (v) => {
+    presence: showPresence,
+    // Questions, polls and reactions (the desk exists before the socket opens).
+    message: (v, msg) => { if (desk) desk.take(msg); },
+    reloaded: async (v) => {
       previewTarget = null;
+      if (desk && desk.enabled) {
+        // The frames' slides, and their poll widgets, were rebuilt; polls may
+        // have moved: know where before the view lands on a slide again.
+        await desk.refreshSpecs();
+        desk.forwardAll();
+      }
       $('pacing').hidden = !v.plan;
       outline.build(v);
       outline.show(v.driver.state());
@@ -222,8 +331,10 @@ async function main() {
       current.slide(at.h, at.v);
     }
   });
+  desk = mountInteraction(view);
   renderClock();
   setInterval(renderClock, 250);
+  if (desk.enabled) setInterval(desk.renderTally, 250);
   await goLive(view, {
     preview,
     /** Where the next-step preview is, in the deck's numbering: {h, v, f}. */

@@ -85,8 +85,10 @@ function stepKeys(current) {
  * @param {object} options
  *   frames: the deck iframes; the first is driven, the others only reload with it.
  *   change(view, state): after every local or remote change.
- *   reloaded(view): after a live reload swapped the slides in place.
- *   presence(count): the audience count.
+ *   reloaded(view): after a live reload swapped the slides in place (may
+ *     return a promise: the view is put back on its slide once it settles).
+ *   presence(count, frame): the audience count, and the whole `presence` frame.
+ *   message(view, msg): every frame from the socket, after the shared handling.
  *   loginHint: what to say when the page is not signed in as presenter.
  *   timerLabels: {start, pause, resume} for #timer-toggle.
  *   keys(view): returns a function that picks the action for a key event
@@ -145,9 +147,12 @@ export async function mountSpeaker(options) {
         view.timer.take(msg);
         view.renderTimer();
       } else if (msg.type === 'welcome' && msg.role !== 'presenter') showAlert(options.loginHint, 0);
-      else if (msg.type === 'presence' && options.presence) options.presence(msg.audience);
+      else if (msg.type === 'presence' && options.presence) options.presence(msg.audience, msg);
       else if (msg.type === 'error') showAlert(`Server: ${msg.message}`);
       else if (msg.type === 'deck_status') showDeckError(msg.ok ? null : msg.error);
+      // Every frame, the ones handled above too, for what only one page shows
+      // (questions, polls, reactions).
+      if (options.message) options.message(view, msg);
     },
     reload: async () => {
       if (config.kind !== 'markdown') return reloadPage();
@@ -161,7 +166,7 @@ export async function mountSpeaker(options) {
       }
       view.shape = deckShape(current);
       view.plan = timingPlanOf(current);
-      if (options.reloaded) options.reloaded(view);
+      if (options.reloaded) await options.reloaded(view);
       return undefined;
     },
   });
