@@ -31,10 +31,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from bench.common import FD_CAP, dump, http_get, listen_overflows, raise_nofile, read_tree
 
@@ -69,7 +69,7 @@ def percentile(ordered: Sequence[int], q: float) -> int:
 
 
 @dataclass
-class Broadcast:
+class Delivery:
     """One state change as the audience saw it."""
 
     seq: int
@@ -80,18 +80,37 @@ class Broadcast:
     p99_ms: float
     max_ms: float
     cpu_ms: float
+
+    @classmethod
+    def of(cls, seq: int, replies: list[dict[str, Any]], cpu_ns: int, **more: Any) -> Self:
+        """From the load generators' replies to ``await`` and the server CPU it cost."""
+        lat = sorted(x for r in replies for x in r["lat_us"])
+        return cls(
+            seq=seq,
+            expected=sum(r["expected"] for r in replies),
+            received=len(lat),
+            first_ms=(lat[0] if lat else 0) / 1000,
+            p50_ms=percentile(lat, 0.50) / 1000,
+            p99_ms=percentile(lat, 0.99) / 1000,
+            max_ms=(lat[-1] if lat else 0) / 1000,
+            cpu_ms=cpu_ns / 1e6,
+            **more,
+        )
+
+
+@dataclass
+class Broadcast(Delivery):
+    """One state change as the audience saw it, with the server's GCs and memory."""
+
     gen2_gcs: int | None
     rss_kib: int
 
 
 @dataclass
-class Run:
-    """Everything measured on one server."""
+class Connected:
+    """How connecting the audience sockets went (see :func:`connect_all`), and the
+    server's memory before and after."""
 
-    name: str
-    label: str
-    clients: int
-    stalled: int
     welcomed: int = 0
     failed: int = 0
     connect_errors: dict[str, int] = field(default_factory=dict)
@@ -101,6 +120,22 @@ class Run:
     rss_start_kib: int = 0
     rss_connected_kib: int = 0
     rss_per_socket_kib: float = 0.0
+
+
+@dataclass
+class RunOf:
+    """Which server a :class:`Run` measured, with how many sockets (its first fields)."""
+
+    name: str
+    label: str
+    clients: int
+    stalled: int
+
+
+@dataclass
+class Run(Connected, RunOf):
+    """Everything measured on one server."""
+
     server_processes: int = 0
     load_generators: int = 0
     payload_bytes: int = 0
@@ -207,6 +242,22 @@ async def on_all(
 ) -> list[dict[str, Any]]:
     """Send ``command`` to every load generator; their answers in order."""
     return list(await asyncio.gather(*(g.request(command, timeout) for g in gens)))
+
+
+async def connect_all(gens: list[LoadGenProcess], timeout: float, into: Connected) -> None:
+    """Connect every load generator's sockets; how that went goes into ``into``."""
+    overflows = listen_overflows()
+    connected = await on_all(gens, {"cmd": "connect"}, timeout)
+    into.listen_overflows = listen_overflows() - overflows
+    into.welcomed = sum(c["welcomed"] for c in connected)
+    into.failed = sum(c["failed"] for c in connected)
+    errors: Counter[str] = Counter()
+    for c in connected:
+        errors.update(c["errors"])
+    into.connect_errors = dict(errors.most_common(5))
+    span_ns = max(c["end_ns"] for c in connected) - min(c["start_ns"] for c in connected)
+    into.connect_s = span_ns / 1e9
+    into.handshakes_per_s = into.welcomed / into.connect_s if span_ns > 0 else 0.0
 
 
 # --- servers ------------------------------------------------------------------
@@ -400,6 +451,25 @@ class Presenter:
                 await self._reader
 
 
+async def stop_all(
+    presenter: Presenter,
+    gens: list[LoadGenProcess],
+    server: ServerProcess | None,
+    problems: list[str],
+) -> None:
+    """Close the presenter socket, stop the load generators, then the server.
+
+    A server that exited early, and the errors in its log, go into ``problems``.
+    """
+    await presenter.close()
+    await asyncio.gather(*(g.stop() for g in gens), return_exceptions=True)
+    if server is not None:
+        if not server.alive():
+            problems.append(f"server exited with {server.proc.returncode}")
+        await server.stop()
+        problems.extend(f"server log: {line}" for line in server.log_problems())
+
+
 # --- one server's measurement ------------------------------------------------------
 
 
@@ -445,18 +515,7 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
             )
             first += count
         progress(f"{spec.label}: connecting {n} sockets from {parts} load generator(s)")
-        overflows = listen_overflows()
-        connected = await on_all(gens, {"cmd": "connect"}, opts.connect_deadline + 90)
-        run.listen_overflows = listen_overflows() - overflows
-        run.welcomed = sum(c["welcomed"] for c in connected)
-        run.failed = sum(c["failed"] for c in connected)
-        errors: Counter[str] = Counter()
-        for c in connected:
-            errors.update(c["errors"])
-        run.connect_errors = dict(errors.most_common(5))
-        span_ns = max(c["end_ns"] for c in connected) - min(c["start_ns"] for c in connected)
-        run.connect_s = span_ns / 1e9
-        run.handshakes_per_s = run.welcomed / run.connect_s if span_ns > 0 else 0.0
+        await connect_all(gens, opts.connect_deadline + 90, run)
         progress(
             f"{spec.label}: {run.welcomed}/{n} welcomed in {run.connect_s:.2f} s"
             + (f" ({run.failed} failed: {run.connect_errors})" if run.failed else "")
@@ -494,16 +553,10 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
                     expect = int(echo["seq"])
             except asyncio.TimeoutError:
                 run.problems.append(f"broadcast {k + 1}: the presenter got no state frame")
-            lat = sorted(x for r in replies for x in r["lat_us"])
-            row = Broadcast(
-                seq=expect,
-                expected=sum(r["expected"] for r in replies),
-                received=len(lat),
-                first_ms=(lat[0] if lat else 0) / 1000,
-                p50_ms=percentile(lat, 0.50) / 1000,
-                p99_ms=percentile(lat, 0.99) / 1000,
-                max_ms=(lat[-1] if lat else 0) / 1000,
-                cpu_ms=(after.cpu_ns - before.cpu_ns) / 1e6,
+            row = Broadcast.of(
+                expect,
+                replies,
+                after.cpu_ns - before.cpu_ns,
                 gen2_gcs=gc_delta(gen2_before, gen2_after),
                 rss_kib=after.rss_kib,
             )
@@ -530,13 +583,7 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
         run.problems.append(f"{type(exc).__name__}: {exc}")
         progress(f"{spec.label}: failed: {type(exc).__name__}: {exc}")
     finally:
-        await presenter.close()
-        await asyncio.gather(*(g.stop() for g in gens), return_exceptions=True)
-        if server is not None:
-            if not server.alive():
-                run.problems.append(f"server exited with {server.proc.returncode}")
-            await server.stop()
-            run.problems.extend(f"server log: {line}" for line in server.log_problems())
+        await stop_all(presenter, gens, server, run.problems)
     run.summarise()
     return run
 
@@ -620,6 +667,13 @@ def summary(runs: dict[str, Run], n: int) -> tuple[str, dict[str, float | None]]
 # --- main ------------------------------------------------------------------------------
 
 
+def cancel_on_sigterm() -> None:
+    """SIGTERM stops the running task like Ctrl+C: the finally blocks stop every child."""
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+
+
 def server_specs(opts: argparse.Namespace, secret: str, work: Path) -> list[ServerSpec]:
     deck_src: Path = opts.deck.resolve()
     stalled = round(opts.clients * opts.slow / 100)
@@ -648,10 +702,7 @@ def server_specs(opts: argparse.Namespace, secret: str, work: Path) -> list[Serv
 
 
 async def amain(opts: argparse.Namespace) -> dict[str, Any]:
-    # SIGTERM stops the run like Ctrl+C: the finally blocks stop every child.
-    main_task = asyncio.current_task()
-    if main_task is not None:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    cancel_on_sigterm()
     secret = secrets.token_urlsafe(18)
     load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
@@ -744,16 +795,29 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return opts
 
 
-def main(argv: list[str] | None = None) -> None:
-    opts = parse(argv)
+def run_main(
+    amain: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]],
+    opts: argparse.Namespace,
+    say: Callable[[str], None],
+    stopped: str,
+    ensure_ascii: bool = True,
+) -> None:
+    """Run ``amain(opts)`` with more open files allowed; with ``--json``, print its report.
+
+    Interrupted, ``say`` what was ``stopped`` and exit with 130.
+    """
     raise_nofile()
     try:
         report = asyncio.run(amain(opts))
     except (KeyboardInterrupt, asyncio.CancelledError):
-        progress("interrupted; every server and load generator was stopped")
+        say(f"interrupted; {stopped}")
         sys.exit(130)
     if opts.json:
-        print(json.dumps(report, indent=1))
+        print(json.dumps(report, indent=1, ensure_ascii=ensure_ascii))
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_main(amain, parse(argv), progress, "every server and load generator was stopped")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,32 @@ Commands (one JSON object a line) and their answers:
   answers how many frames they still get.
 - ``{"cmd": "status"}`` answers how many sockets are open.
 - ``{"cmd": "quit"}`` closes everything and exits.
+
+Audience interaction (:mod:`bench.interaction`); none of it runs unless asked,
+so :mod:`bench.fanout` measures exactly what it did before:
+
+- ``{"cmd": "track", "poll_voters": V}`` starts counting the frames other than
+  ``state`` that the reading sockets get (by type, ``error`` by code), the
+  time from each socket's last send to its ``voted``, and the moment each
+  socket first sees a ``poll`` frame with ``"voters": V`` (and its
+  ``counts``); every earlier count is dropped. Answers ``{"event":
+  "tracking"}``.
+- ``{"cmd": "spread", "texts": [...], "rounds": R, "period": SEC, "total": N,
+  "start_ns": NS}`` starts sending in the background and answers at once
+  ``{"event": "spreading", "sockets"}``: socket number ``i`` over all load
+  generators (of ``N``) sends ``texts[i % len(texts)]`` at ``start_ns + (r +
+  i / N) * period`` for each round ``r`` below ``R``, so the sends are spread
+  evenly, never in bursts.
+- ``{"cmd": "spread_wait", "timeout": SEC}`` waits for that to finish;
+  answers ``{"event": "spread_done", "sent": [per text], "first_ns",
+  "last_ns", "max_lag_ms"}`` (``max_lag_ms``: how late the latest send left
+  against its schedule, i.e. whether this process kept up).
+- ``{"cmd": "await_poll", "timeout": SEC}`` waits until every reading socket
+  saw the ``poll`` frame with ``V`` voters, or the timeout; answers
+  ``{"event": "poll_seen", "seen", "expected"}``.
+- ``{"cmd": "tally"}`` answers what ``track`` counted: ``{"event": "tally",
+  "types", "errors", "ack_us": [...], "poll_ns": [...], "poll_counts",
+  "max_voters"}``.
 """
 
 from __future__ import annotations
@@ -42,6 +68,10 @@ SOCKETS_PER_SOURCE_IP = 25_000
 """Sockets bound to one 127.0.0.x before moving to the next (the port range holds ~28k)."""
 
 _STATE_MARK = b'"type":"state"'
+_TYPE_AT = len(b'{"type":"')
+_CODE_MARK = b'"code":"'
+_VOTERS_MARK = b'"voters":'
+_COUNTS_MARK = b'"counts":'
 _SEQ_MARK = b'"seq":'
 _MAX_HEADER = 16_384
 _STALLED_RCVBUF = 4096
@@ -57,7 +87,17 @@ def source_ip(index: int) -> str:
 class Client(asyncio.Protocol):
     """One audience socket: handshake, frame parsing, pongs; receipts go to the generator."""
 
-    __slots__ = ("buf", "gen", "got", "stalled", "transport", "upgraded", "welcome_waiter")
+    __slots__ = (
+        "buf",
+        "gen",
+        "got",
+        "poll_ns",
+        "sent_ns",
+        "stalled",
+        "transport",
+        "upgraded",
+        "welcome_waiter",
+    )
 
     def __init__(self, gen: LoadGen, stalled: bool, waiter: asyncio.Future[None]) -> None:
         self.gen = gen
@@ -67,6 +107,8 @@ class Client(asyncio.Protocol):
         self.buf = b""
         self.upgraded = False
         self.got = 0  # state frames received (stalled sockets, after the drain)
+        self.sent_ns = 0  # when this socket last sent a message (interaction)
+        self.poll_ns = 0  # when it first saw the poll frame ``track`` waits for
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -149,6 +191,8 @@ class Client(asyncio.Protocol):
                 self.transport.pause_reading()
             return
         if data.find(_STATE_MARK, start, start + 24) < 0:
+            if self.gen.tracking and not self.stalled:
+                self.gen.other_frame(self, data, start, stop, now)
             return
         mark = data.find(_SEQ_MARK, start, stop)
         if mark < 0:
@@ -195,6 +239,17 @@ class LoadGen:
         self.times: dict[int, array[int]] = {}
         self.waiting: dict[int, asyncio.Future[None]] = {}
         self.last_welcome_ns = 0
+        # Audience interaction: only while ``tracking`` (the ``track`` command).
+        self.tracking = False
+        self.types: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.ack_us = array("q")
+        self.poll_voters = -1
+        self.poll_ns = array("q")
+        self.poll_counts: Counter[str] = Counter()
+        self.max_voters = 0
+        self.poll_waiter: asyncio.Future[None] | None = None
+        self.spreading: asyncio.Task[dict[str, Any]] | None = None
 
     # --- callbacks from the clients ---
 
@@ -221,6 +276,42 @@ class LoadGen:
         waiter = self.waiting.get(seq)
         if waiter is not None and len(times) >= self.reading and not waiter.done():
             waiter.set_result(None)
+
+    def other_frame(self, client: Client, data: bytes, start: int, stop: int, now: int) -> None:
+        """A frame other than ``state`` on a reading socket, while tracking."""
+        end = data.find(b'"', start + _TYPE_AT, start + _TYPE_AT + 24)
+        if end < 0:
+            return
+        kind = data[start + _TYPE_AT : end]
+        self.types[kind.decode("ascii", "replace")] += 1
+        if kind == b"voted":
+            if client.sent_ns:
+                self.ack_us.append((now - client.sent_ns) // 1000)
+        elif kind == b"error":
+            at = data.find(_CODE_MARK, start, stop)
+            code = data[at + 8 : data.find(b'"', at + 8, stop)] if at >= 0 else b"?"
+            self.errors[code.decode("ascii", "replace")] += 1
+        elif kind == b"poll":
+            at = data.find(_VOTERS_MARK, start, stop)
+            if at < 0:
+                return
+            i = j = at + len(_VOTERS_MARK)
+            while j < stop and 48 <= data[j] <= 57:
+                j += 1
+            voters = int(data[i:j]) if j > i else 0
+            self.max_voters = max(self.max_voters, voters)
+            if voters != self.poll_voters or client.poll_ns:
+                return
+            client.poll_ns = now
+            self.poll_ns.append(now)
+            at = data.find(_COUNTS_MARK, start, stop)
+            if at >= 0:
+                close = data.find(b"]", at, stop)
+                counts = data[at + len(_COUNTS_MARK) : close + 1 if close >= 0 else at + 13]
+                self.poll_counts[counts.decode("ascii", "replace")] += 1
+            waiter = self.poll_waiter
+            if waiter is not None and len(self.poll_ns) >= self.reading and not waiter.done():
+                waiter.set_result(None)
 
     # --- commands ---
 
@@ -317,6 +408,101 @@ class LoadGen:
             "frames": sum(c.got for c in stalled),
         }
 
+    def track(self, poll_voters: int) -> dict[str, Any]:
+        self.tracking = True
+        self.types.clear()
+        self.errors.clear()
+        self.ack_us = array("q")
+        self.poll_voters = poll_voters
+        self.poll_ns = array("q")
+        self.poll_counts.clear()
+        self.max_voters = 0
+        for client in self.open:
+            client.poll_ns = 0
+            client.sent_ns = 0
+        return {"event": "tracking"}
+
+    def spread(
+        self, texts: list[str], rounds: int, period: float, total: int, start_ns: int
+    ) -> dict[str, Any]:
+        clients = [c for c in self.open if not c.stalled]
+        frames = [encode_frame(t.encode("utf-8"), mask=True) for t in texts]
+        self.spreading = asyncio.ensure_future(
+            self._spread(clients, frames, rounds, int(period * 1e9), max(1, total), start_ns)
+        )
+        return {"event": "spreading", "sockets": len(clients)}
+
+    async def _spread(
+        self,
+        clients: list[Client],
+        frames: list[bytes],
+        rounds: int,
+        period_ns: int,
+        total: int,
+        start_ns: int,
+    ) -> dict[str, Any]:
+        sent = [0] * len(frames)
+        first_ns = last_ns = 0
+        max_lag = 0
+        for r in range(rounds):
+            base = start_ns + r * period_ns
+            for j, client in enumerate(clients):
+                index = self.first + j
+                due = base + index * period_ns // total
+                now = monotonic_ns()
+                if due - now > 1_000_000:  # sleep only when more than a millisecond early
+                    await asyncio.sleep((due - now) / 1e9)
+                    now = monotonic_ns()
+                transport = client.transport
+                if transport is None or transport.is_closing() or client not in self.open:
+                    continue
+                max_lag = max(max_lag, now - due)
+                client.sent_ns = now
+                transport.write(frames[index % len(frames)])
+                sent[index % len(frames)] += 1
+                first_ns = first_ns or now
+                last_ns = now
+        return {
+            "event": "spread_done",
+            "sent": sent,
+            "first_ns": first_ns,
+            "last_ns": last_ns,
+            "max_lag_ms": max_lag / 1e6,
+        }
+
+    async def spread_wait(self, timeout: float) -> dict[str, Any]:
+        task = self.spreading
+        if task is None:
+            return {
+                "event": "spread_done",
+                "sent": [],
+                "first_ns": 0,
+                "last_ns": 0,
+                "max_lag_ms": 0,
+            }
+        self.spreading = None
+        return await asyncio.wait_for(task, timeout)
+
+    async def await_poll(self, timeout: float) -> dict[str, Any]:
+        if len(self.poll_ns) < self.reading:
+            waiter = asyncio.get_running_loop().create_future()
+            self.poll_waiter = waiter
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(waiter, timeout)
+            self.poll_waiter = None
+        return {"event": "poll_seen", "seen": len(self.poll_ns), "expected": self.reading}
+
+    def tally(self) -> dict[str, Any]:
+        return {
+            "event": "tally",
+            "types": dict(self.types),
+            "errors": dict(self.errors),
+            "ack_us": list(self.ack_us),
+            "poll_ns": list(self.poll_ns),
+            "poll_counts": dict(self.poll_counts),
+            "max_voters": self.max_voters,
+        }
+
     def status(self) -> dict[str, Any]:
         return {
             "event": "status",
@@ -354,6 +540,24 @@ async def _main(args: argparse.Namespace) -> None:
                 _say(await gen.drain(command["timeout"]))
             elif name == "status":
                 _say(gen.status())
+            elif name == "track":
+                _say(gen.track(int(command["poll_voters"])))
+            elif name == "spread":
+                _say(
+                    gen.spread(
+                        command["texts"],
+                        int(command["rounds"]),
+                        float(command["period"]),
+                        int(command["total"]),
+                        int(command["start_ns"]),
+                    )
+                )
+            elif name == "spread_wait":
+                _say(await gen.spread_wait(command["timeout"]))
+            elif name == "await_poll":
+                _say(await gen.await_poll(command["timeout"]))
+            elif name == "tally":
+                _say(gen.tally())
             elif name == "quit":
                 break
     finally:
