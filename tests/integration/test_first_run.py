@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from tests.conftest import LiveServer
-from tests.helpers import SECRET, running_server
+from tests.helpers import ROOT, SECRET, running_server
 
 from .conftest import MakeServer
 from .support import afetch, assert_one_error, fetch, presenter_cookie, run_cli
@@ -107,3 +108,24 @@ async def test_the_listing_links_the_speaker_view_only_for_presenters(
     assert signed_in.status == 200
     assert 'href="/decks/md/presenter"' in signed_in.text
     assert SECRET not in signed_in.text
+
+
+def test_no_interaction_turns_questions_and_polls_off_for_every_deck(deck_root: Path) -> None:
+    with running_server(deck_root, "--no-watch", "--no-interaction") as server:
+        page = fetch(server, "GET", "/decks/md/")
+        assert page.status == 200
+        found = re.search(r'id="presenter-config">(.*?)</script>', page.text)
+        assert found is not None
+        assert json.loads(found.group(1))["interaction"]["enabled"] is False
+        assert page.cookie("presenter_voter") is None
+    with running_server(deck_root, "--no-watch") as server:
+        page = fetch(server, "GET", "/decks/md/")
+        assert page.cookie("presenter_voter") is not None
+
+
+def test_the_sample_decks_load_with_their_poll() -> None:
+    with running_server(ROOT / "slides", "--no-watch") as server:
+        assert " presenter deck " not in server.output()  # no deck warnings
+        api = fetch(server, "GET", "/decks/tour/api/deck")
+        assert api.status == 200
+        assert [p["id"] for p in api.json()["polls"]] == ["present-with"]
