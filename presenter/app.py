@@ -44,6 +44,8 @@ from presenter.handlers import (
     SlashHandler,
     StateApiHandler,
     StaticHandler,
+    ThemeHandler,
+    VendorHandler,
 )
 from presenter.hub import Hub
 from presenter.interaction import Interaction
@@ -163,7 +165,9 @@ def make_app(
     hub = Hub(presence_interval=settings.presence_interval)
     live = LiveState(backend or make_backend(settings), hub)
     if library is None:
-        library = DeckLibrary(settings.decks, root=settings.root, themes=themes_in(assets.reveal))
+        library = DeckLibrary(
+            settings.decks, root=settings.root, themes=themes_in(assets.reveal, assets.vendor)
+        )
         for deck_id in library.ids():
             with contextlib.suppress(DeckError):  # served as an error page until fixed
                 library.get(deck_id)
@@ -228,7 +232,9 @@ def _routes(ctx: Context) -> list[Route]:
         (r"/healthz", HealthHandler, deps),
         (r"/favicon\.ico", NoIconHandler, deps),
         (r"/static/(.*)", StaticHandler, {"path": str(ctx.assets.static)}),
+        (r"/reveal/theme/([A-Za-z0-9_-]+\.css)", ThemeHandler, deps),
         (r"/reveal/(.*)", RevealHandler, {"path": str(ctx.assets.reveal)}),
+        (r"/vendor/(.*)", VendorHandler, {"path": str(ctx.assets.vendor)}),
         (DECK, SlashHandler, deps),
         (DECK + r"/", AudienceHandler, deps),
         (DECK + r"/presenter", PresenterHandler, deps),

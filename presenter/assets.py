@@ -1,8 +1,8 @@
 """Where our templates, static files and the bundled reveal.js live.
 
 An installed wheel carries them under ``presenter/_assets``; a source
-checkout has them at the top of the repository (reveal.js in
-``node_modules`` after ``npm ci``).
+checkout has them at the top of the repository (reveal.js and the other npm
+packages in ``node_modules`` after ``npm ci``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,28 @@ _PACKAGE = Path(__file__).resolve().parent
 _REPO = _PACKAGE.parent
 
 
+# What /vendor/ serves of the npm packages (nothing else of node_modules).
+VENDOR = (
+    "katex/dist/",
+    "highlight.js/styles/",
+    "@fontsource/lato/",
+    "@fontsource/montserrat/",
+    "@fontsource/news-cycle/",
+    "@fontsource/open-sans/",
+    "@fontsource/quicksand/",
+    "@fontsource/ubuntu/",
+)
+
+
 @dataclass(frozen=True)
 class Assets:
-    """Folders of front-end files."""
+    """Folders of front-end files. ``vendor`` holds the npm packages of
+    :data:`VENDOR` (KaTeX, highlight.js's themes, theme fonts)."""
 
     templates: Path
     static: Path
     reveal: Path
+    vendor: Path
 
     def missing(self) -> str | None:
         """A one-line explanation when reveal.js is not installed, else ``None``."""
@@ -36,7 +51,15 @@ def find_assets() -> Assets:
     """Locate the asset folders for this installation."""
     bundled = _PACKAGE / "_assets"
     if (bundled / "templates").is_dir():
-        return Assets(bundled / "templates", bundled / "static", bundled / "reveal" / "dist")
+        return Assets(
+            bundled / "templates",
+            bundled / "static",
+            bundled / "reveal" / "dist",
+            bundled / "vendor",
+        )
     return Assets(
-        _REPO / "templates", _REPO / "static", _REPO / "node_modules" / "reveal.js" / "dist"
+        _REPO / "templates",
+        _REPO / "static",
+        _REPO / "node_modules" / "reveal.js" / "dist",
+        _REPO / "node_modules",
     )

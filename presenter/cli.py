@@ -124,7 +124,7 @@ def serve(
     assets = find_assets()
     if (missing := assets.missing()) is not None:
         raise UserError(missing)
-    decks, library, root = _load_decks(path, themes_in(assets.reveal))
+    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
     state_dir = state_dir or statedir.default_state_dir(path)
     secret = _prepare_state_dir(state_dir, secret)
     sockets = _bind(host, port, workers > 1)

@@ -61,16 +61,24 @@ def discover(root: Path) -> dict[str, Path]:
     return decks
 
 
-def themes_in(reveal: Path) -> Themes:
-    """The themes and highlight themes of the reveal.js ``dist`` folder ``reveal``."""
+def themes_in(reveal: Path, vendor: Path | None = None) -> Themes:
+    """The themes of the reveal.js ``dist`` folder ``reveal``, and the highlight
+    themes of reveal.js and of highlight.js (its npm package under ``vendor``)."""
 
     def names(folder: Path) -> frozenset[str]:
         try:
-            return frozenset(p.stem for p in folder.iterdir() if p.suffix == ".css")
+            return frozenset(
+                p.stem
+                for p in folder.iterdir()
+                if p.suffix == ".css" and not p.name.endswith(".min.css")
+            )
         except OSError:
             return frozenset()
 
-    return Themes(names(reveal / "theme"), names(reveal / "plugin" / "highlight"))
+    highlights = names(reveal / "plugin" / "highlight")
+    if vendor is not None:
+        highlights |= names(vendor / "highlight.js" / "styles")
+    return Themes(names(reveal / "theme"), highlights)
 
 
 def load_deck(deck_id: str, folder: Path, themes: Themes | None = None) -> Deck:

@@ -36,6 +36,16 @@ function stacksOf(slides) {
 // speaker view's start.
 let setAside = null;
 
+/** The reveal.js plugins the deck asked for, as their scripts defined them. */
+function deckPlugins() {
+  const found = {
+    math: () => window.RevealMath && window.RevealMath.KaTeX,
+    zoom: () => window.RevealZoom,
+    search: () => window.RevealSearch,
+  };
+  return (config.plugins || []).map((name) => (found[name] ? found[name]() : null));
+}
+
 async function start() {
   if (config.kind === 'markdown' && window.Reveal && !window.Reveal.isReady()) {
     if (config.view === 'preview') {
@@ -48,8 +58,9 @@ async function start() {
       history: false,
       // Below 435px reveal.js switches to its scroll view, which cannot follow.
       scrollActivationWidth: null,
-      // reveal.js's own plugins render the slides: Markdown first, then code.
-      plugins: [window.RevealMarkdown, window.RevealHighlight].filter(Boolean),
+      // reveal.js's own plugins render the slides: Markdown first, then code,
+      // then what the deck asked for (its front matter's plugins).
+      plugins: [window.RevealMarkdown, window.RevealHighlight, ...deckPlugins()].filter(Boolean),
     });
   }
   // Never leave the page hidden, whatever happens below.

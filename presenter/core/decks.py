@@ -27,6 +27,14 @@ SOURCES = (MARKDOWN_SOURCE, HTML_SOURCE)
 DEFAULT_THEME = "black"
 DEFAULT_HIGHLIGHT_THEME = "monokai"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Highlight themes reveal.js ships; the others come from the npm highlight.js package.
+REVEAL_HIGHLIGHTS = frozenset({"monokai", "zenburn"})
+PLUGINS = ("math", "zoom", "search")
+"""The reveal.js plugins a Markdown deck may ask for (front matter ``plugins``)."""
+_NOT_OFFERED = {
+    "notes": "speaker notes are in the speaker view (/decks/<id>/presenter); "
+    "audience pages never carry them",
+}
 _DECK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -57,6 +65,9 @@ class Deck:
     warnings: tuple[str, ...] = ()  # what the author should know; the deck still works
     polls: tuple[PollSpec, ...] = ()
     interaction: bool = True  # questions, polls and reactions from the audience
+    plugins: tuple[str, ...] = ()  # of PLUGINS, besides Markdown and highlighting
+    css: tuple[str, ...] = ()  # stylesheets of the deck folder, relative to its page
+    scripts: tuple[str, ...] = ()  # scripts of the deck folder, relative to its page
     code: csp.InlineCode = csp.InlineCode()  # noqa: RUF009 (immutable, safe to share)
 
     def served_markdown(self, relative: str, text: str) -> str:
@@ -79,9 +90,25 @@ class Deck:
         if self.kind == "html":
             return "html:" + hashlib.sha256("".join(self.page).encode()).hexdigest()[:16]
         head = json.dumps(
-            [self.theme, self.highlight_theme, self.reveal_options], sort_keys=True, default=str
+            [
+                self.theme,
+                self.highlight_theme,
+                self.reveal_options,
+                self.plugins,
+                self.css,
+                self.scripts,
+            ],
+            sort_keys=True,
+            default=str,
         )
         return "md:" + hashlib.sha256(head.encode()).hexdigest()[:16]
+
+    @property
+    def highlight_href(self) -> str:
+        """Where the deck page loads its code highlighting theme from."""
+        if self.highlight_theme in REVEAL_HIGHLIGHTS:
+            return f"/reveal/plugin/highlight/{self.highlight_theme}.css"
+        return f"/vendor/highlight.js/styles/{self.highlight_theme}.css"
 
     @property
     def theme_href(self) -> str:
@@ -182,6 +209,9 @@ def markdown_deck(
     if not isinstance(interaction, bool):
         line = key_line(text, "interaction")
         raise DeckError(source, "front matter: interaction must be true or false", line)
+    plugins = _plugins(meta, text, source)
+    css = _files(meta, "css", ".css", text, source)
+    scripts = _files(meta, "scripts", ".js", text, source)
     return Deck(
         id=deck_id,
         folder=folder,
@@ -199,6 +229,9 @@ def markdown_deck(
         warnings=warnings,
         polls=rendered.polls,
         interaction=interaction,
+        plugins=plugins,
+        css=css,
+        scripts=scripts,
     )
 
 
@@ -208,6 +241,44 @@ def _text(value: object) -> str:
 
 def _first(values: Any) -> str:
     return next((v for v in values if v), "")
+
+
+def _names(meta: dict[str, Any], key: str, text: str, source: Path) -> list[str]:
+    value = meta.get(key)
+    if value is None:
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise DeckError(
+            source, f"front matter: {key} must be a name or a list of names", key_line(text, key)
+        )
+    return values
+
+
+def _plugins(meta: dict[str, Any], text: str, source: Path) -> tuple[str, ...]:
+    found = []
+    for name in _names(meta, "plugins", text, source):
+        if name not in PLUGINS:
+            why = _NOT_OFFERED.get(name, "one of " + ", ".join(PLUGINS))
+            raise DeckError(
+                source, f"front matter: unknown plugin {name!r}: {why}", key_line(text, "plugins")
+            )
+        if name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def _files(meta: dict[str, Any], key: str, suffix: str, text: str, source: Path) -> tuple[str, ...]:
+    files = []
+    for name in _names(meta, key, text, source):
+        if not name.lower().endswith(suffix) or safe_relative(name) is None:
+            raise DeckError(
+                source,
+                f"front matter: {key} {name!r} must be a {suffix} file in the deck folder",
+                key_line(text, key),
+            )
+        files.append(name)
+    return tuple(files)
 
 
 def _theme(

@@ -40,6 +40,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from presenter.core.errors import DeckError
+from presenter.core.math import protect_math
 from presenter.core.notes import PLUGIN_NOTES, js_regex, strip_text_notes
 from presenter.core.polls import FENCE_INFO, PollSpec, PollSyntaxError, parse_block, unique_ids
 
@@ -426,6 +427,8 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     )
     polls: list[PollSpec] = []
     poll_ids: set[str] = set()
+    plugins = meta.get("plugins")
+    math = plugins == "math" or (isinstance(plugins, list) and "math" in plugins)
     stacks: list[list[Slide]] = []
     for h, stack in enumerate(split_slides(body, separator, vertical)):
         made = []
@@ -437,6 +440,8 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
                 raise DeckError(path, f"slide {h + 1}.{v + 1}: {exc}") from None
             polls.extend(found)
             poll_ids |= explicit
+            if math:
+                content = protect_math(content, code_ranges(content))
             notes_html = render_fragment(notes_md).strip() if notes_md else ""
             if notes_html:
                 notes[f"{h}.{v}"] = notes_html

@@ -12,7 +12,13 @@ from presenter.handlers.api import (
     StateApiHandler,
 )
 from presenter.handlers.base import BaseHandler, Context, page_config
-from presenter.handlers.files import DeckFileHandler, RevealHandler, StaticHandler
+from presenter.handlers.files import (
+    DeckFileHandler,
+    RevealHandler,
+    StaticHandler,
+    ThemeHandler,
+    VendorHandler,
+)
 from presenter.handlers.pages import (
     AudienceHandler,
     HealthHandler,
@@ -50,5 +56,7 @@ __all__ = [
     "SlashHandler",
     "StateApiHandler",
     "StaticHandler",
+    "ThemeHandler",
+    "VendorHandler",
     "page_config",
 ]

@@ -31,6 +31,8 @@ from presenter.settings import Settings
 
 log = logging.getLogger("presenter")
 
+KATEX = "/vendor/katex"  # the npm katex package, as /vendor serves it
+
 
 @dataclass(frozen=True)
 class Context:
@@ -260,9 +262,20 @@ def page_config(
         "events": f"/decks/{deck.id}/events",
         "seq": snapshot.seq,
         "state": snapshot.state.to_json(),
-        "reveal": deck.reveal_options,
+        "reveal": reveal_options(deck),
+        "plugins": list(deck.plugins),
         "head": deck.head_signature,
     }
+
+
+def reveal_options(deck: Deck) -> dict[str, Any]:
+    """The deck's reveal.js options, with KaTeX loaded from this server when the
+    deck uses math (never from a CDN: the slides must work offline)."""
+    options = dict(deck.reveal_options)
+    if "math" in deck.plugins:
+        katex = options.get("katex")
+        options["katex"] = {**(katex if isinstance(katex, dict) else {}), "local": KATEX}
+    return options
 
 
 def deck_error_json(error: DeckError | None) -> dict[str, Any] | None:

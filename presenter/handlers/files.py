@@ -1,4 +1,5 @@
-"""Static files: a deck's own files, the bundled reveal.js and our front end."""
+"""Static files: a deck's own files, the bundled reveal.js, our front end and the
+npm packages pages use."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import tornado.web
 
+from presenter.assets import VENDOR
 from presenter.core.decks import MARKDOWN_SUFFIXES, bundled_name
 from presenter.core.errors import DeckError
+from presenter.core.fonts import local_font_imports
 from presenter.core.notes import strip_markdown_file
 from presenter.handlers.base import (
     Context,
@@ -92,3 +95,38 @@ class StaticHandler(Guarded, tornado.web.StaticFileHandler):
     """``/static/...``: our own JavaScript and CSS."""
 
     asset = True
+
+
+class ThemeHandler(Guarded):
+    """``/reveal/theme/<name>.css``: a reveal.js theme, its Google Fonts imports
+    pointed at the same fonts under ``/vendor/@fontsource`` (no request leaves
+    the server)."""
+
+    asset = True
+
+    def initialize(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def get(self, name: str) -> None:
+        source = self.ctx.assets.reveal / "theme" / name
+        try:
+            css = source.read_text(encoding="utf-8")
+        except OSError:
+            raise tornado.web.HTTPError(404) from None
+        fonts = self.ctx.assets.vendor / "@fontsource"
+        css = local_font_imports(css, "/vendor/@fontsource", lambda p: (fonts / p).is_file())
+        self.set_header("Content-Type", "text/css; charset=utf-8")
+        self.set_header("Cache-Control", "public, max-age=3600")
+        self.finish(css)
+
+
+class VendorHandler(Guarded, tornado.web.StaticFileHandler):
+    """``/vendor/...``: the parts of npm packages pages use (KaTeX, highlight.js
+    themes, theme fonts; see :data:`presenter.assets.VENDOR`), nothing else."""
+
+    asset = True
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        if ".." in path.split("/") or not path.startswith(VENDOR):
+            raise tornado.web.HTTPError(404)
+        await super().get(path, include_body)

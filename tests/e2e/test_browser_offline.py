@@ -1,0 +1,176 @@
+"""Decks need nothing from the internet: every sample deck and every theme with all
+requests to other hosts blocked; math, plugins, deck CSS and scripts, highlight themes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.e2e.support import TIMEOUT_MS, wait_js
+from tests.helpers import ROOT, ServerProcess, running_server
+
+THEMES = sorted(p.stem for p in (ROOT / "node_modules/reveal.js/dist/theme").glob("*.css"))
+# Theme -> a family it imports from Google Fonts upstream, which must load from here
+# (some themes import a family they no longer use, so it is loaded on purpose).
+THEME_FONTS = {
+    "beige": "Lato",
+    "blood": "Ubuntu",
+    "league": "Lato",
+    "moon": "Lato",
+    "night": "Open Sans",
+    "simple": "News Cycle",
+    "sky": "Quicksand",
+    "solarized": "Lato",
+}
+
+MATH_DECK = """\
+---
+title: Math
+plugins: [math, zoom, search]
+highlightTheme: github
+css: look.css
+scripts: [hello.js]
+---
+
+# Sums $a_1 + b_1$
+
+Inline \\(x^2\\), and `$not math$` in code.
+
+$$
+\\frac{a}{b} \\\\ c_{1}
+$$
+
+```python
+print("hi")
+```
+"""
+
+
+def offline_context(browser: Browser, server: ServerProcess) -> tuple[BrowserContext, list[str]]:
+    """A browser context where every request to another host is aborted (and listed)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    elsewhere: list[str] = []
+
+    def route(route_: object) -> None:
+        request = route_.request  # type: ignore[attr-defined]
+        if request.url.startswith(server.base + "/"):
+            route_.continue_()  # type: ignore[attr-defined]
+        else:
+            elsewhere.append(request.url)
+            route_.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", route)
+    return context, elsewhere
+
+
+def settled(page: Page) -> None:
+    """Every stylesheet, font and image the page asked for is in (or failed)."""
+    wait_js(page, "window.presenterLive && document.readyState === 'complete'")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
+@pytest.fixture(scope="module")
+def sample_server() -> Iterator[ServerProcess]:
+    with running_server(ROOT / "slides", "--no-watch") as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    "deck", sorted(p.name for p in (ROOT / "slides").iterdir() if (p / "slides.md").is_file())
+)
+def test_every_sample_deck_needs_no_other_host(
+    browser: Browser, sample_server: ServerProcess, deck: str
+) -> None:
+    context, elsewhere = offline_context(browser, sample_server)
+    try:
+        page = context.new_page()
+        page.goto(f"{sample_server.base}/decks/{deck}/")
+        settled(page)
+        # Through every slide, so every image and background is asked for.
+        page.evaluate("(() => { while (!Reveal.isLastSlide()) Reveal.next(); })()")
+        assert page.evaluate("Reveal.isLastSlide()")
+        settled(page)
+        assert elsewhere == []
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def theme_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    root = tmp_path_factory.mktemp("themes")
+    for theme in THEMES:
+        (root / theme).mkdir()
+        (root / theme / "slides.md").write_text(
+            f"---\ntheme: {theme}\n---\n\n# {theme}\n\nText *in italics* and **bold**.\n",
+            encoding="utf-8",
+        )
+    with running_server(root, "--no-watch") as server:
+        yield server
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_theme_loads_its_fonts_from_this_server(
+    browser: Browser, theme_server: ServerProcess, theme: str
+) -> None:
+    context, elsewhere = offline_context(browser, theme_server)
+    try:
+        page = context.new_page()
+        page.goto(f"{theme_server.base}/decks/{theme}/")
+        settled(page)
+        family = THEME_FONTS.get(theme)
+        if family is not None:
+            # The family the theme imports loads, from this server.
+            loaded = page.evaluate(
+                'async (f) => (await document.fonts.load(`40px "${f}"`)).map((x) => x.status)',
+                family,
+            )
+            assert loaded and set(loaded) == {"loaded"}, (family, loaded)
+        failed = page.evaluate("[...document.fonts].filter((f) => f.status === 'error').length")
+        assert failed == 0
+        assert elsewhere == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def math_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    folder = tmp_path / "decks" / "math"
+    folder.mkdir(parents=True)
+    (folder / "slides.md").write_text(MATH_DECK, encoding="utf-8")
+    (folder / "look.css").write_text(".reveal h1 { color: rgb(1, 2, 3); }\n", encoding="utf-8")
+    (folder / "hello.js").write_text("window.helloFromDeck = 42;\n", encoding="utf-8")
+    with running_server(tmp_path / "decks", "--no-watch") as server:
+        yield server
+
+
+def test_math_plugins_css_and_scripts_of_a_markdown_deck(
+    browser: Browser, math_server: ServerProcess
+) -> None:
+    context, elsewhere = offline_context(browser, math_server)
+    try:
+        page = context.new_page()
+        page.goto(f"{math_server.base}/decks/math/")
+        settled(page)
+        wait_js(page, "document.querySelectorAll('.katex').length === 3", timeout=TIMEOUT_MS)
+        tex = page.evaluate(
+            "[...document.querySelectorAll('annotation')].map((a) => a.textContent.trim())"
+        )
+        # The TeX reaches KaTeX as written: no backslash or underscore eaten by Markdown.
+        assert tex == ["a_1 + b_1", "x^2", "\\frac{a}{b} \\\\ c_{1}"]
+        text = page.evaluate("document.querySelector('.reveal .slides').textContent")
+        assert "$not math$" in text
+        assert page.evaluate("[Reveal.hasPlugin('zoom'), Reveal.hasPlugin('search')]") == [
+            True,
+            True,
+        ]
+        assert page.evaluate("window.helloFromDeck") == 42
+        color = page.evaluate("getComputedStyle(document.querySelector('.reveal h1')).color")
+        assert color == "rgb(1, 2, 3)"
+        sheets = page.evaluate("[...document.styleSheets].map((s) => s.href || '')")
+        assert any(s.endswith("/vendor/highlight.js/styles/github.css") for s in sheets)
+        assert elsewhere == []
+    finally:
+        context.close()
