@@ -17,6 +17,7 @@ _REPO = _PACKAGE.parent
 # What /vendor/ serves of the npm packages (nothing else of node_modules).
 VENDOR = (
     "katex/dist/",
+    "mermaid/dist/mermaid.min.js",
     "highlight.js/styles/",
     "@fontsource/lato/",
     "@fontsource/montserrat/",

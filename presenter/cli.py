@@ -243,3 +243,80 @@ def links(path: Path, secret: str | None, state_dir: Path | None) -> None:
             raise UserError(f"no token kept in {state_dir}: give it with --secret") from None
     for line in run.link_lines(bases, list(decks), secret):
         click.echo(line)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "--follow",
+    metavar="URL",
+    default=None,
+    help="Make the copy follow the presenter serve at URL (start it with "
+    "--allow-origin <the static site's origin>).",
+)
+def export(path: Path, out: Path, follow: str | None) -> None:
+    """Write each deck of PATH as a static site in OUT/<deck>/ (audience pages, no notes)."""
+    import asyncio
+
+    from presenter.export import ExportError, export_site
+
+    assets = find_assets()
+    if (missing := assets.missing()) is not None:
+        raise UserError(missing)
+    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
+    try:
+        done = asyncio.run(export_site(decks, library, out, root=root, follow=follow))
+    except ExportError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot run the server for the export ({exc.strerror or exc})") from None
+    for deck_id in done.decks:
+        click.echo(f"  {out / deck_id / 'index.html'}")
+    if root is not None:
+        click.echo(f"  {out / 'index.html'}")
+    click.echo(f"{len(done.decks)} deck(s), {done.files} file(s) written to {out}")
+    for url in sorted(done.external):
+        click.echo(f"note: needs the network: {url}", err=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--fragments", is_flag=True, help="One page per fragment step (default: per slide).")
+@click.option("--notes", is_flag=True, help="Add a page of speaker notes after each slide.")
+def pdf(path: Path, out: Path, fragments: bool, notes: bool) -> None:
+    """Print the deck in PATH to the PDF file OUT through Chromium.
+
+    Chromium is $PRESENTER_CHROMIUM, else /usr/bin/chromium, else one on the PATH.
+    """
+    import asyncio
+
+    from presenter.pdf import PdfError, find_chromium, print_deck
+
+    try:
+        chromium = find_chromium()
+    except PdfError as exc:
+        raise UserError(str(exc)) from None
+    if out.is_dir():
+        raise UserError(f"{out} is a folder: give the PDF file to write")
+    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {out} (its folder is missing or not writable)")
+    assets = find_assets()
+    if (missing := assets.missing()) is not None:
+        raise UserError(missing)
+    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
+    if root is not None:
+        raise UserError(f"{path} is a folder of decks: give one deck folder ({', '.join(decks)})")
+    (deck_id, folder), *_ = decks.items()
+    try:
+        printed = asyncio.run(
+            print_deck(
+                deck_id, folder, library, out, fragments=fragments, notes=notes, chromium=chromium
+            )
+        )
+    except PdfError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot run the server for printing ({exc.strerror or exc})") from None
+    click.echo(f"{out}: {printed.pages} page(s)")

@@ -36,14 +36,9 @@ function stacksOf(slides) {
 // speaker view's start.
 let setAside = null;
 
-/** The reveal.js plugins the deck asked for, as their scripts defined them. */
+/** The reveal.js plugins the deck asked for (static/plugins.js makes them). */
 function deckPlugins() {
-  const found = {
-    math: () => window.RevealMath && window.RevealMath.KaTeX,
-    zoom: () => window.RevealZoom,
-    search: () => window.RevealSearch,
-  };
-  return (config.plugins || []).map((name) => (found[name] ? found[name]() : null));
+  return window.presenterPlugins ? window.presenterPlugins(config.plugins) : [];
 }
 
 async function start() {
@@ -121,6 +116,8 @@ async function renderSlides(Reveal, slides) {
   if (highlight) {
     for (const block of slides.querySelectorAll('pre code:not(.hljs)')) highlight.highlightBlock(block);
   }
+  const diagrams = Reveal.hasPlugin('presenter-mermaid') ? Reveal.getPlugin('presenter-mermaid') : null;
+  if (diagrams) await diagrams.render(slides);
   polls.mount();
 }
 
@@ -174,7 +171,9 @@ function follow(Reveal) {
   }
   if (button) button.addEventListener('click', () => setFollowing(true));
 
-  const connection = new LiveConnection(socketUrl(config.ws), {
+  // A copy made by `presenter export --follow` names the server's socket in full.
+  const wsUrl = /^wss?:\/\//.test(config.ws) ? config.ws : socketUrl(config.ws);
+  const connection = new LiveConnection(wsUrl, {
     status: (name, transport) => showStatus(indicator, name, transport),
     message: (msg) => {
       if (talk && talk.handle(msg)) return;

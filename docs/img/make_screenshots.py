@@ -50,7 +50,7 @@ STATE = {"indexh": 2, "indexv": 0, "indexf": 0, "paused": False, "overview": Fal
 # A talk a few minutes in.
 ELAPSED = 204.0
 TIMEOUT_MS = 15_000
-POLL_SLIDE = 7  # "Quick poll" in the tour deck
+POLL_SLIDE = 8  # "Quick poll" in the tour deck
 POLL = "present-with"
 QUESTIONS = [
     ("Can the audience ask questions without an app?", "Ada", 14),

@@ -29,7 +29,8 @@ DEFAULT_HIGHLIGHT_THEME = "monokai"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Highlight themes reveal.js ships; the others come from the npm highlight.js package.
 REVEAL_HIGHLIGHTS = frozenset({"monokai", "zenburn"})
-PLUGINS = ("math", "zoom", "search")
+PLUGINS = ("math", "zoom", "search", "mermaid")
+MERMAID = "/vendor/mermaid/dist/mermaid.min.js"  # the npm mermaid package
 """The reveal.js plugins a Markdown deck may ask for (front matter ``plugins``)."""
 _NOT_OFFERED = {
     "notes": "speaker notes are in the speaker view (/decks/<id>/presenter); "
@@ -102,6 +103,16 @@ class Deck:
             default=str,
         )
         return "md:" + hashlib.sha256(head.encode()).hexdigest()[:16]
+
+    @property
+    def plugin_scripts(self) -> list[str]:
+        """The scripts the deck page loads for its plugins (static/plugins.js registers them)."""
+        return [
+            "/vendor/mermaid/dist/mermaid.min.js"
+            if name == "mermaid"
+            else f"/reveal/plugin/{name}.js"
+            for name in self.plugins
+        ]
 
     @property
     def highlight_href(self) -> str:

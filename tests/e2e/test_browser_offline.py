@@ -174,3 +174,59 @@ def test_math_plugins_css_and_scripts_of_a_markdown_deck(
         assert elsewhere == []
     finally:
         context.close()
+
+
+DIAGRAM_DECK = """\
+---
+plugins: [mermaid]
+---
+
+# Flow
+
+```mermaid
+graph LR
+  A[Speaker] --> B(Server)
+```
+
+---
+
+# Later
+
+```mermaid
+sequenceDiagram
+  Alice->>Bob: Hi
+```
+"""
+
+
+def test_mermaid_diagrams_are_drawn_on_every_slide_and_again_after_a_reload(
+    browser: Browser, tmp_path: Path
+) -> None:
+    folder = tmp_path / "decks" / "flow"
+    folder.mkdir(parents=True)
+    (folder / "slides.md").write_text(DIAGRAM_DECK, encoding="utf-8")
+    with running_server(tmp_path / "decks") as server:
+        context, elsewhere = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/flow/")
+            settled(page)
+            wait_js(page, "document.querySelectorAll('.presenter-diagram svg').length === 2")
+            # Drawn with a size, also on the slide that is not shown.
+            widths = page.evaluate(
+                "[...document.querySelectorAll('.presenter-diagram svg')]"
+                ".map((svg) => svg.viewBox.baseVal.width)"
+            )
+            assert all(width > 50 for width in widths), widths
+            text = page.evaluate("document.querySelector('.presenter-diagram').textContent")
+            assert "Speaker" in text and "Server" in text
+            edited = DIAGRAM_DECK.replace("A[Speaker]", "A[Author]")
+            (folder / "slides.md").write_text(edited, encoding="utf-8")
+            wait_js(
+                page,
+                "document.querySelectorAll('.presenter-diagram svg').length === 2 && "
+                "document.querySelector('.presenter-diagram').textContent.includes('Author')",
+            )
+            assert elsewhere == []
+        finally:
+            context.close()

@@ -277,8 +277,10 @@ def spawned(path: Path, *args: str, **kwargs: Any) -> Iterator[ServerProcess]:
         yield server
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m presenter *args`` to completion (20 s at most)."""
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 20.0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m presenter *args`` to completion (``timeout`` seconds at most)."""
     environ = {k: v for k, v in os.environ.items() if k != "PRESENTER_SECRET"}
     environ.update(env or {})
     return subprocess.run(
@@ -287,7 +289,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         text=True,
         cwd=ROOT,
         env=environ,
-        timeout=20 * TIMEOUT_FACTOR,
+        timeout=timeout * TIMEOUT_FACTOR,
         check=False,
     )
 

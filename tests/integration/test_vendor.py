@@ -14,6 +14,7 @@ from .support import afetch
     "path",
     [
         "/vendor/katex/dist/katex.min.js",
+        "/vendor/mermaid/dist/mermaid.min.js",
         "/vendor/katex/dist/contrib/auto-render.min.js",
         "/vendor/highlight.js/styles/github.css",
         "/vendor/@fontsource/lato/400.css",
@@ -35,6 +36,8 @@ async def test_what_pages_use_is_served(live_server: LiveServer, path: str) -> N
         "/vendor/katex/dist/../package.json",
         "/vendor/katex/dist/%2e%2e/package.json",
         "/vendor/commander/package.json",
+        "/vendor/mermaid/package.json",
+        "/vendor/mermaid/dist/mermaid.core.mjs",
     ],
 )
 async def test_nothing_else_of_node_modules_is(live_server: LiveServer, path: str) -> None:
