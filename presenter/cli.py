@@ -12,11 +12,12 @@ import os
 import socket
 import sqlite3
 import sys
+import webbrowser
 from pathlib import Path
 
 import click
 
-from presenter import __version__, auth, run, statedir
+from presenter import __version__, auth, run, starter, statedir
 from presenter.assets import find_assets
 from presenter.core import hosts
 from presenter.core.decks import Themes
@@ -72,6 +73,12 @@ def main() -> None:
 )
 @click.option("--no-qr", is_flag=True, help="Do not print the audience URL as a QR code.")
 @click.option(
+    "--open",
+    "open_browser",
+    is_flag=True,
+    help="Open the (first) deck's speaker view in the default browser.",
+)
+@click.option(
     "--broker",
     metavar="URL",
     default=None,
@@ -102,6 +109,7 @@ def serve(
     access_log: bool,
     no_interaction: bool,
     no_qr: bool,
+    open_browser: bool,
     broker: str | None,
     public_url: str | None,
     workers: int,
@@ -146,7 +154,10 @@ def serve(
     )
     try:
         show_qr = not no_qr and sys.stdout.isatty()
-        run.serve(settings, library, sockets, workers, show_qr=show_qr, path=str(path))
+        opener = webbrowser.open if open_browser else None
+        run.serve(
+            settings, library, sockets, workers, show_qr=show_qr, path=str(path), open_url=opener
+        )
     except sqlite3.Error as exc:
         raise UserError(f"state database in {state_dir} cannot be used ({exc})") from None
     except run.WorkerFailed as exc:
@@ -320,3 +331,16 @@ def pdf(path: Path, out: Path, fragments: bool, notes: bool) -> None:
     except OSError as exc:
         raise UserError(f"cannot run the server for printing ({exc.strerror or exc})") from None
     click.echo(f"{out}: {printed.pages} page(s)")
+
+
+@main.command()
+@click.argument("name", type=click.Path(path_type=Path))
+def new(name: Path) -> None:
+    """Write a starter deck into the new folder NAME, ready to serve."""
+    try:
+        written = starter.write_starter(name)
+    except starter.StarterError as exc:
+        raise UserError(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: presenter serve {name}")

@@ -16,6 +16,7 @@ import shlex
 import signal
 import socket
 import sys
+import urllib.parse
 from collections.abc import Callable
 
 import click
@@ -56,11 +57,13 @@ def serve(
     workers: int = 1,
     show_qr: bool = False,
     path: str = ".",
+    open_url: Callable[[str], object] | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM, in this process or in ``workers`` processes.
 
     ``path`` is the decks' path as the user gave it (the banner tells how to
-    print the links again with it).
+    print the links again with it). ``open_url``, when given, is called with
+    the first deck's speaker view once the server answers (``--open``).
 
     Raises:
         sqlite3.Error: the state database cannot be opened.
@@ -71,6 +74,8 @@ def serve(
     def announce() -> None:
         statedir.write_server_info(settings.state_dir, _bases(settings))
         print_banner(settings, library, show_qr, path)
+        if open_url is not None and library.ids():
+            open_url(speaker_url(settings, library.ids()[0]))
 
     try:
         if workers > 1:
@@ -195,6 +200,14 @@ async def _run(
         http.stop()
         await server.stop()
         click.echo("presenter stopped", err=True)
+
+
+def speaker_url(settings: Settings, deck_id: str) -> str:
+    """The speaker view of ``deck_id`` on this machine, logging in with the token
+    (which the page swaps for a cookie and takes out of the address bar)."""
+    local = _bases(settings)[-1]
+    query = urllib.parse.urlencode({"token": settings.secret})
+    return f"{local}/decks/{urllib.parse.quote(deck_id)}/presenter?{query}"
 
 
 def _bases(settings: Settings) -> list[str]:

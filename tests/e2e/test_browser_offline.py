@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from presenter.starter import write_starter
 from tests.e2e.support import TIMEOUT_MS, wait_js
 from tests.helpers import ROOT, ServerProcess, running_server
 
@@ -226,6 +227,25 @@ def test_mermaid_diagrams_are_drawn_on_every_slide_and_again_after_a_reload(
                 page,
                 "document.querySelectorAll('.presenter-diagram svg').length === 2 && "
                 "document.querySelector('.presenter-diagram').textContent.includes('Author')",
+            )
+            assert elsewhere == []
+        finally:
+            context.close()
+
+
+def test_the_starter_deck_serves_as_it_is(browser: Browser, tmp_path: Path) -> None:
+    write_starter(tmp_path / "decks" / "talk")
+    with running_server(tmp_path / "decks") as server:
+        context, elsewhere = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/talk/")
+            settled(page)
+            wait_js(
+                page,
+                "document.querySelectorAll('.katex').length >= 2"
+                " && document.querySelectorAll('.presenter-diagram svg').length === 1"
+                " && document.querySelectorAll('.presenter-poll button').length >= 4",
             )
             assert elsewhere == []
         finally:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import time
 from pathlib import Path
 
+from presenter.assets import find_assets
+from presenter.library import load_deck, themes_in
 from tests.conftest import LiveServer
-from tests.helpers import ROOT, SECRET, running_server
+from tests.helpers import ROOT, SECRET, TIMEOUT_FACTOR, running_server
 
 from .conftest import MakeServer
 from .support import afetch, assert_one_error, fetch, presenter_cookie, run_cli
@@ -129,3 +133,40 @@ def test_the_sample_decks_load_with_their_poll() -> None:
         api = fetch(server, "GET", "/decks/tour/api/deck")
         assert api.status == 200
         assert [p["id"] for p in api.json()["polls"]] == ["present-with"]
+
+
+def test_presenter_new_writes_a_deck_that_loads(tmp_path: Path) -> None:
+    made = run_cli("new", str(tmp_path / "my-talk"))
+    assert made.returncode == 0, made.stderr
+    assert f"presenter serve {tmp_path / 'my-talk'}" in made.stdout
+    deck = load_deck(
+        "my-talk", tmp_path / "my-talk", themes_in(find_assets().reveal, find_assets().vendor)
+    )
+    assert deck.title == "My talk"
+    assert deck.plugins == ("math", "mermaid", "zoom", "search")
+    assert deck.css == ("style.css",)
+    assert [p.question for p in deck.polls] == ["How did you get here today?"]
+    assert deck.notes and deck.slide_count == 8
+    again = run_cli("new", str(tmp_path / "my-talk"))
+    assert_one_error(again, "already exists")
+
+
+def test_open_opens_the_speaker_view_in_the_browser(deck_root: Path, tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.py"
+    recorder.write_text(
+        # Written whole, then renamed: the test never reads half a URL.
+        "import os, sys, pathlib\n"
+        f"pathlib.Path({str(opened)!r} + '.tmp').write_text(sys.argv[1])\n"
+        f"os.replace({str(opened)!r} + '.tmp', {str(opened)!r})\n",
+        encoding="utf-8",
+    )
+    env = {"BROWSER": f"{sys.executable} {recorder} %s"}
+    with running_server(deck_root, "--no-watch", "--open", env=env) as server:
+        deadline = time.monotonic() + 10 * TIMEOUT_FACTOR
+        while not opened.exists():
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.02)
+        url = opened.read_text(encoding="utf-8")
+        assert url == f"{server.base}/decks/html/presenter?token={SECRET}"
+        assert fetch(server, "GET", url.removeprefix(server.base)).status in (302, 303)
