@@ -44,7 +44,7 @@ MORE_CSS = """.reveal h2 { background: url("../img/texture.png?v=2#x"); }\n"""
 MATH_DECK = """\
 ---
 title: Math
-plugins: [math, zoom, search]
+plugins: [math, zoom, search, mermaid]
 highlightTheme: github
 ---
 
@@ -54,6 +54,11 @@ $$
 \\frac{a}{b}
 $$
 
+```mermaid
+graph LR
+  Sum --> Fraction
+```
+
 ```python
 print("hi")
 ```
@@ -61,7 +66,8 @@ print("hi")
 
 
 def write_math(root: Path) -> Path:
-    """A deck using math (KaTeX, loaded by reveal.js's plugin), zoom and search."""
+    """A deck using math (KaTeX, loaded by reveal.js's plugin), a Mermaid diagram,
+    zoom and search."""
     (root / "math").mkdir(parents=True)
     (root / "math" / "slides.md").write_text(MATH_DECK, encoding="utf-8")
     return root / "math"

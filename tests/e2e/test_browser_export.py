@@ -162,13 +162,14 @@ def test_images_fonts_and_backgrounds_load(site: Path, offline: Offline) -> None
     assert offline.refused == [] and offline.failed == []
 
 
-def test_math_and_plugins_work_offline(decks: Path, offline: Offline) -> None:
+def test_math_a_diagram_and_plugins_work_offline(decks: Path, offline: Offline) -> None:
     folder = write_math(decks.parent / "math-decks")
     out = decks.parent / "math-site"
     presenter("export", str(folder), str(out))
     page = offline.open(out / "math" / "index.html")
     page.wait_for_function(
-        "document.querySelectorAll('.katex').length >= 2 && document.fonts.status === 'loaded'",
+        "document.querySelectorAll('.katex').length >= 2 && document.fonts.status === 'loaded'"
+        " && document.querySelectorAll('.presenter-diagram svg').length === 1",
         timeout=TIMEOUT_MS,
     )
     assert page.evaluate("Reveal.hasPlugin('zoom') && Reveal.hasPlugin('search')")
