@@ -18,6 +18,9 @@ _REPO = _PACKAGE.parent
 VENDOR = (
     "katex/dist/",
     "mermaid/dist/mermaid.min.js",
+    "reveal.js-menu/menu.js",
+    "reveal.js-menu/menu.css",
+    "reveal.js-menu/font-awesome/",
     "highlight.js/styles/",
     "@fontsource/lato/",
     "@fontsource/montserrat/",

@@ -49,6 +49,7 @@
     zoom: function () { return window.RevealZoom; },
     search: function () { return window.RevealSearch; },
     mermaid: function () { return window.mermaid ? mermaidPlugin() : null; },
+    menu: function () { return window.RevealMenu; },
   };
 
   /** The plugin objects for the names a deck asked for (unknown names left out). */

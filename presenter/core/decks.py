@@ -29,9 +29,13 @@ DEFAULT_HIGHLIGHT_THEME = "monokai"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Highlight themes reveal.js ships; the others come from the npm highlight.js package.
 REVEAL_HIGHLIGHTS = frozenset({"monokai", "zenburn"})
-PLUGINS = ("math", "zoom", "search", "mermaid")
-MERMAID = "/vendor/mermaid/dist/mermaid.min.js"  # the npm mermaid package
+PLUGINS = ("math", "zoom", "search", "mermaid", "menu")
 """The reveal.js plugins a Markdown deck may ask for (front matter ``plugins``)."""
+# Plugins from npm packages other than reveal.js, as /vendor serves them.
+VENDOR_PLUGINS = {
+    "mermaid": "/vendor/mermaid/dist/mermaid.min.js",
+    "menu": "/vendor/reveal.js-menu/menu.js",
+}
 _NOT_OFFERED = {
     "notes": "speaker notes are in the speaker view (/decks/<id>/presenter); "
     "audience pages never carry them",
@@ -107,12 +111,7 @@ class Deck:
     @property
     def plugin_scripts(self) -> list[str]:
         """The scripts the deck page loads for its plugins (static/plugins.js registers them)."""
-        return [
-            "/vendor/mermaid/dist/mermaid.min.js"
-            if name == "mermaid"
-            else f"/reveal/plugin/{name}.js"
-            for name in self.plugins
-        ]
+        return [VENDOR_PLUGINS.get(name, f"/reveal/plugin/{name}.js") for name in self.plugins]
 
     @property
     def highlight_href(self) -> str:

@@ -250,3 +250,35 @@ def test_the_starter_deck_serves_as_it_is(browser: Browser, tmp_path: Path) -> N
             assert elsewhere == []
         finally:
             context.close()
+
+
+def test_the_slide_menu_lists_the_slides_with_its_icons_from_here(
+    browser: Browser, tmp_path: Path
+) -> None:
+    folder = tmp_path / "decks" / "menu"
+    folder.mkdir(parents=True)
+    (folder / "slides.md").write_text(
+        "---\nplugins: [menu]\n---\n\n# One\n\n---\n\n# Two\n", encoding="utf-8"
+    )
+    with running_server(tmp_path / "decks", "--no-watch") as server:
+        context, elsewhere = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/menu/")
+            settled(page)
+            wait_js(page, "Reveal.hasPlugin('menu') && document.querySelector('.slide-menu')")
+            page.keyboard.press("m")
+            wait_js(page, "document.querySelector('.slide-menu.active')")
+            items = page.evaluate(
+                "[...document.querySelectorAll('.slide-menu-item')]"
+                ".map((e) => e.textContent.trim())"
+            )
+            assert items == ["One", "Two"]
+            icons = page.evaluate(
+                "[...document.fonts]"
+                ".filter((f) => /awesome/i.test(f.family) && f.status === 'loaded').length"
+            )
+            assert icons > 0
+            assert elsewhere == []
+        finally:
+            context.close()

@@ -15,6 +15,8 @@ from .support import afetch
     [
         "/vendor/katex/dist/katex.min.js",
         "/vendor/mermaid/dist/mermaid.min.js",
+        "/vendor/reveal.js-menu/menu.js",
+        "/vendor/reveal.js-menu/menu.css",
         "/vendor/katex/dist/contrib/auto-render.min.js",
         "/vendor/highlight.js/styles/github.css",
         "/vendor/@fontsource/lato/400.css",
@@ -37,6 +39,8 @@ async def test_what_pages_use_is_served(live_server: LiveServer, path: str) -> N
         "/vendor/katex/dist/%2e%2e/package.json",
         "/vendor/commander/package.json",
         "/vendor/mermaid/package.json",
+        "/vendor/reveal.js-menu/package.json",
+        "/vendor/reveal.js-menu/gulpfile.js",
         "/vendor/mermaid/dist/mermaid.core.mjs",
     ],
 )

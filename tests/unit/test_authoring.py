@@ -28,16 +28,17 @@ def test_plugins_css_and_scripts_from_front_matter() -> None:
     assert found.css == ("a.css", "sub/b.css")
     assert found.scripts == ("app.js",)
     assert deck("title: x").plugins == ()
-    assert deck("plugins: [mermaid, zoom]").plugin_scripts == [
+    assert deck("plugins: [mermaid, zoom, menu]").plugin_scripts == [
         "/vendor/mermaid/dist/mermaid.min.js",
         "/reveal/plugin/zoom.js",
+        "/vendor/reveal.js-menu/menu.js",
     ]
 
 
 @pytest.mark.parametrize(
     ("front", "words"),
     [
-        ("plugins: [chalk]", "unknown plugin 'chalk': one of math, zoom, search, mermaid"),
+        ("plugins: [chalk]", "unknown plugin 'chalk': one of math, zoom, search, mermaid, menu"),
         ("plugins: [notes]", "speaker view"),
         ("plugins: 3", "plugins must be a name or a list"),
         ("css: ../x.css", "must be a .css file in the deck folder"),
