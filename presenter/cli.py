@@ -22,7 +22,7 @@ from presenter.assets import find_assets
 from presenter.core import hosts
 from presenter.core.decks import Themes
 from presenter.core.errors import DeckError
-from presenter.library import DeckLibrary, discover, themes_in
+from presenter.library import DeckLibrary, discover, single_file, themes_in
 from presenter.settings import Settings
 
 
@@ -170,8 +170,10 @@ def _load_decks(path: Path, themes: Themes) -> tuple[dict[str, Path], DeckLibrar
     try:
         decks = discover(path)
         resolved = path.resolve()
-        root = None if resolved in decks.values() else resolved
-        library = DeckLibrary(decks, root=root, themes=themes)
+        named = single_file(path)
+        root = None if named is not None or resolved in decks.values() else resolved
+        sources = {deck_id: named for deck_id in decks} if named is not None else None
+        library = DeckLibrary(decks, root=root, themes=themes, sources=sources)
         for deck_id in library.ids():
             deck = library.get(deck_id)
             for warning in deck.warnings if deck else ():

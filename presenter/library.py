@@ -12,6 +12,7 @@ from pathlib import Path
 from presenter.core.decks import (
     HTML_SOURCE,
     MARKDOWN_SOURCE,
+    MARKDOWN_SUFFIXES,
     SOURCES,
     Deck,
     Themes,
@@ -32,16 +33,34 @@ def is_deck_folder(folder: Path) -> bool:
     return any((folder / name).is_file() for name in SOURCES)
 
 
+def single_file(path: Path) -> str | None:
+    """The Markdown file name when ``path`` is one Markdown file served as a deck
+    (``presenter serve talk.md``: its folder supplies the images), else ``None``."""
+    if path.is_file() and path.suffix.lower() in MARKDOWN_SUFFIXES:
+        return path.name
+    return None
+
+
 def discover(root: Path) -> dict[str, Path]:
     """Map deck id to deck folder for a path given on the command line.
 
+    A Markdown file is a deck of its own, named after the file, in its folder
+    (see :func:`single_file`).
+
     Raises:
-        DeckError: ``root`` is missing, not a folder, or holds no deck.
+        DeckError: ``root`` is missing, not a folder or a Markdown file, or
+            holds no deck.
     """
     if not root.exists():
         raise DeckError(root, "no such file or folder")
+    if single_file(root) is not None:
+        stem = root.stem
+        deck_id = stem if valid_deck_id(stem) else "deck"
+        return {deck_id: root.resolve().parent}
     if not root.is_dir():
-        raise DeckError(root, "not a folder (give a deck folder or a folder of decks)")
+        raise DeckError(
+            root, "not a folder or a .md file (give a deck folder or a folder of decks)"
+        )
     root = root.resolve()
     if is_deck_folder(root):
         return {deck_id_of(root): root}
@@ -81,15 +100,18 @@ def themes_in(reveal: Path, vendor: Path | None = None) -> Themes:
     return Themes(names(reveal / "theme"), highlights)
 
 
-def load_deck(deck_id: str, folder: Path, themes: Themes | None = None) -> Deck:
-    """Read and render one deck (its theme one of ``themes``, when given).
+def load_deck(
+    deck_id: str, folder: Path, themes: Themes | None = None, source_name: str | None = None
+) -> Deck:
+    """Read and render one deck (its theme one of ``themes``, when given), from
+    ``slides.md`` or ``index.html``, or from the Markdown file ``source_name``.
 
     Raises:
         DeckError: the source cannot be read, its front matter is broken, its
             theme does not exist, or it is not a reveal.js page.
     """
-    markdown = folder / MARKDOWN_SOURCE
-    source = markdown if markdown.is_file() else folder / HTML_SOURCE
+    markdown = folder / (source_name or MARKDOWN_SOURCE)
+    source = markdown if source_name or markdown.is_file() else folder / HTML_SOURCE
     try:
         text = source.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -168,11 +190,17 @@ class DeckLibrary:
     """
 
     def __init__(
-        self, decks: dict[str, Path], root: Path | None = None, themes: Themes | None = None
+        self,
+        decks: dict[str, Path],
+        root: Path | None = None,
+        themes: Themes | None = None,
+        sources: dict[str, str] | None = None,
     ) -> None:
         self._folders = dict(decks)
         self._root = root
         self._themes = themes
+        # Deck id -> the Markdown file it is built from, for a single-file deck.
+        self._sources = dict(sources or {})
         self._cache: dict[str, tuple[tuple[tuple[int, int], ...], Deck]] = {}
         self._errors: dict[str, DeckError] = {}
 
@@ -214,6 +242,14 @@ class DeckLibrary:
         """The folder of a deck, or ``None`` for an unknown id."""
         return self._folders.get(deck_id)
 
+    def sources(self, deck_id: str) -> tuple[Path, ...]:
+        """The files a deck may be built from (never served as they are)."""
+        folder = self._folders.get(deck_id)
+        if folder is None:
+            return ()
+        names = (self._sources[deck_id],) if deck_id in self._sources else SOURCES
+        return tuple(folder / name for name in names)
+
     def error(self, deck_id: str) -> DeckError | None:
         """The error of the last load attempt, if it failed."""
         return self._errors.get(deck_id)
@@ -236,11 +272,15 @@ class DeckLibrary:
         if folder is None:
             return None
         cached = self._cache.get(deck_id)
-        source = _stamp(folder, SOURCES[:1] if (folder / SOURCES[0]).is_file() else SOURCES[1:])
+        named = self._sources.get(deck_id)
+        if named is not None:
+            source = _stamp(folder, (named,))
+        else:
+            source = _stamp(folder, SOURCES[:1] if (folder / SOURCES[0]).is_file() else SOURCES[1:])
         if cached is not None and cached[0] == source + _stamp(folder, cached[1].dependencies):
             return cached[1]
         try:
-            deck = load_deck(deck_id, folder, self._themes)
+            deck = load_deck(deck_id, folder, self._themes, self._sources.get(deck_id))
         except DeckError as exc:
             self._errors[deck_id] = exc
             if cached is not None:

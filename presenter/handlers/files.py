@@ -48,7 +48,7 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
         folder = self.ctx.library.folder(deck_id)
         if folder is None:
             raise tornado.web.HTTPError(404, reason=f"No deck named {deck_id!r}")
-        refuse = (folder / "slides.md", folder / "index.html", self.ctx.settings.state_dir)
+        refuse = (*self.ctx.library.sources(deck_id), self.ctx.settings.state_dir)
         found = resolve_file(folder, path, refuse, assets_only=True)
         root = folder
         if found is None and (bundled := bundled_name(path)) is not None:

@@ -170,3 +170,26 @@ def test_open_opens_the_speaker_view_in_the_browser(deck_root: Path, tmp_path: P
         url = opened.read_text(encoding="utf-8")
         assert url == f"{server.base}/decks/html/presenter?token={SECRET}"
         assert fetch(server, "GET", url.removeprefix(server.base)).status in (302, 303)
+
+
+def test_one_markdown_file_is_served_as_a_deck_with_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "dot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', encoding="utf-8"
+    )
+    (tmp_path / "talk.md").write_text(
+        "# Just a file ![dot](img/dot.svg)\n\nNote: SECRET-FILE-NOTE\n\n---\n\n# Second\n",
+        encoding="utf-8",
+    )
+    with running_server(tmp_path / "talk.md", "--no-watch") as server:
+        assert "/decks/talk/" in server.output()
+        page = fetch(server, "GET", "/decks/talk/")
+        assert page.status == 200
+        assert "Just a file" in page.text and "SECRET-FILE-NOTE" not in page.text
+        assert fetch(server, "GET", "/decks/talk/img/dot.svg").status == 200
+        assert fetch(server, "GET", "/decks/talk/talk.md").status == 404  # never the source
+        api = fetch(server, "GET", "/decks/talk/api/deck").json()
+        assert api["slideCount"] == 2
+    not_markdown = tmp_path / "notes.txt"
+    not_markdown.write_text("x", encoding="utf-8")
+    assert_one_error(run_cli("serve", str(not_markdown)), "not a folder or a .md file")

@@ -60,11 +60,30 @@ def test_discover_missing_path(tmp_path: Path) -> None:
     assert caught.value.path == tmp_path / "nope"
 
 
-def test_discover_file_path(tmp_path: Path) -> None:
-    file = tmp_path / "slides.md"
+def test_discover_a_markdown_file_is_a_deck_in_its_folder(tmp_path: Path) -> None:
+    file = tmp_path / "my-talk.md"
     file.write_text("# x\n", encoding="utf-8")
-    with pytest.raises(DeckError):
+    assert discover(file) == {"my-talk": tmp_path.resolve()}
+    odd = tmp_path / "A talk!.md"
+    odd.write_text("# x\n", encoding="utf-8")
+    assert discover(odd) == {"deck": tmp_path.resolve()}
+
+
+def test_discover_another_file_is_an_error(tmp_path: Path) -> None:
+    file = tmp_path / "slides.txt"
+    file.write_text("# x\n", encoding="utf-8")
+    with pytest.raises(DeckError, match=r"not a folder or a \.md file"):
         discover(file)
+
+
+def test_a_single_file_deck_is_built_from_its_file_and_never_serves_it(tmp_path: Path) -> None:
+    (tmp_path / "talk.md").write_text("# From the file\n", encoding="utf-8")
+    (tmp_path / "slides.md").write_text("# Not this one\n", encoding="utf-8")
+    library = DeckLibrary(discover(tmp_path / "talk.md"), sources={"talk": "talk.md"})
+    deck = library.get("talk")
+    assert deck is not None and deck.titles == ("From the file",)
+    assert library.sources("talk") == (tmp_path.resolve() / "talk.md",)
+    assert library.sources("nope") == ()
 
 
 def test_discover_folder_without_decks(tmp_path: Path) -> None:
