@@ -66,8 +66,8 @@ test-e2e: install chromium
 	$(PYTEST) tests/e2e
 
 lint: install
-	$(BIN)/ruff check presenter tests
-	$(BIN)/ruff format --check presenter tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy presenter
 
 bench: install

@@ -231,7 +231,7 @@ class LoadGenProcess:
                 self.proc.stdin.close()
             try:
                 await asyncio.wait_for(self.proc.wait(), 10.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     self.proc.kill()
                 await self.proc.wait()
@@ -344,7 +344,7 @@ class ServerProcess:
                 os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.proc.wait(), 10.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 await self.proc.wait()
@@ -429,7 +429,7 @@ class Presenter:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise asyncio.TimeoutError(f"no {kind} frame within {timeout} s")
+                raise TimeoutError(f"no {kind} frame within {timeout} s")
             value, _ = await asyncio.wait_for(self.frames.get(), left)
             if value.get("type") == kind:
                 return value
@@ -551,7 +551,7 @@ async def measure(spec: ServerSpec, opts: argparse.Namespace, secret: str, work:
                 if int(echo["seq"]) != expect:
                     run.problems.append(f"broadcast {k + 1}: seq {echo['seq']}, expected {expect}")
                     expect = int(echo["seq"])
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 run.problems.append(f"broadcast {k + 1}: the presenter got no state frame")
             row = Broadcast.of(
                 expect,

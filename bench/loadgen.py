@@ -335,7 +335,7 @@ class LoadGen:
                         self._open_one(loop, addr, self.first + i, stalled),
                         self.handshake_timeout,
                     )
-                except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
+                except (TimeoutError, OSError, ConnectionError) as exc:
                     errors[f"{type(exc).__name__}: {exc}"[:100]] += 1
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, self.count))))

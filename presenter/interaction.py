@@ -294,6 +294,8 @@ class Interaction:
 
     async def handle(self, member: Member, message: protocol.InteractionMessage) -> None:
         """Act on one interaction message from ``member``; replies go to it.
+        Reactions go through :meth:`react` (they never wait) and ``mode`` to the
+        hub; either one here does nothing.
 
         Raises:
             ProtocolError: the message is refused (its code and message go back).
@@ -312,11 +314,6 @@ class Interaction:
             and not presenter
         ):
             raise ProtocolError("forbidden", "only a presenter can do that", about)
-        if isinstance(message, protocol.ReactMessage):
-            self._tap(deck, message.emoji)
-            return
-        if isinstance(message, protocol.ModeMessage):
-            return  # the socket's own business (see handlers.realtime)
         talk = await self.load(deck)
         try:
             await self._dispatch(member, talk, message)

@@ -500,13 +500,21 @@ async def test_a_poll_opens_when_the_presenter_reaches_its_slide(
     await recv_match(audience, of_type("poll", poll="tools", status="open"))
 
 
+async def tools_open(
+    stack: AsyncExitStack, server: LiveServer, cookie: str | None = None
+) -> tuple[ClientConnection, ClientConnection]:
+    """A presenter who opened the "tools" poll, and an audience socket that saw it open."""
+    presenter = await open_presenter(stack, server, "polls")
+    await send(presenter, {"type": "poll", "poll": "tools", "action": "open"})
+    voter = await open_socket(stack, server, "polls", cookie)
+    await recv_match(voter, of_type("poll", poll="tools", status="open"))
+    return presenter, voter
+
+
 async def test_a_multiple_choice_poll_and_its_choices(
     polls_server: LiveServer, stack: AsyncExitStack
 ) -> None:
-    presenter = await open_presenter(stack, polls_server, "polls")
-    await send(presenter, {"type": "poll", "poll": "tools", "action": "open"})
-    voter = await open_socket(stack, polls_server, "polls")
-    await recv_match(voter, of_type("poll", poll="tools", status="open"))
+    presenter, voter = await tools_open(stack, polls_server)
     for choices in ([0, 0], [3], [-1], ["0"], [True], "0", [0.0]):
         await send(voter, {"type": "vote", "poll": "tools", "choices": choices})
         error = await recv_type(voter, "error")
@@ -531,10 +539,7 @@ async def test_a_multiple_choice_poll_and_its_choices(
 async def test_resetting_a_poll_drops_its_votes(
     polls_server: LiveServer, stack: AsyncExitStack
 ) -> None:
-    presenter = await open_presenter(stack, polls_server, "polls")
-    await send(presenter, {"type": "poll", "poll": "tools", "action": "open"})
-    voter = await open_socket(stack, polls_server, "polls")
-    await recv_match(voter, of_type("poll", poll="tools", status="open"))
+    presenter, voter = await tools_open(stack, polls_server)
     await send(voter, {"type": "vote", "poll": "tools", "choices": [1]})
     await recv_type(voter, "voted")
     await recv_match(presenter, of_type("poll", poll="tools", voters=1))
@@ -550,10 +555,7 @@ async def test_a_late_joiner_gets_its_own_vote_back(
     polls_server: LiveServer, stack: AsyncExitStack
 ) -> None:
     cookie = await voter_cookie(polls_server, "polls")
-    presenter = await open_presenter(stack, polls_server, "polls")
-    await send(presenter, {"type": "poll", "poll": "tools", "action": "open"})
-    first = await open_socket(stack, polls_server, "polls", cookie)
-    await recv_match(first, of_type("poll", poll="tools", status="open"))
+    _, first = await tools_open(stack, polls_server, cookie)
     await send(first, {"type": "vote", "poll": "tools", "choices": [1, 2]})
     await recv_type(first, "voted")
     again = await open_socket(stack, polls_server, "polls", cookie)
