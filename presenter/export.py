@@ -41,6 +41,13 @@ KATEX_FILES = (
     "contrib/mhchem.min.js",
 )
 
+# What plugins load by themselves from their script's folder, which no page or
+# stylesheet refers to: files, or folders (ending in /) of /vendor.
+PLUGIN_FILES = {
+    "menu": ("reveal.js-menu/menu.css", "reveal.js-menu/font-awesome/css/all.css"),
+    "chalkboard": ("reveal.js-plugins/chalkboard/img/",),
+}
+
 
 class ExportError(Exception):
     """The export cannot be made; the message is one line for the user."""
@@ -165,6 +172,7 @@ class _Crawler:
             config["ws"] = socket_origin + str(config["ws"])
             config["events"] = self.follow + str(config["events"])
         await self._katex(config)
+        await self._plugin_files(config)
         page = site.with_page_config(page, config)
         localized = await self._localize(page, base, "index.html", kind="html")
         self.files["index.html"] = localized.encode()
@@ -189,6 +197,19 @@ class _Crawler:
         if copied[0] is not None:
             # The plugin appends "/dist/katex.min.js" and the others to it.
             katex["local"] = site.relative_url("index.html", posixpath.dirname(copied[0])[:-5])
+
+    async def _plugin_files(self, config: dict[str, object]) -> None:
+        """Copy what the deck's plugins load by themselves (see :data:`PLUGIN_FILES`)."""
+        plugins = config.get("plugins")
+        vendor = self.server.server.context.assets.vendor
+        for name in plugins if isinstance(plugins, list) else []:
+            for entry in PLUGIN_FILES.get(name, ()):
+                names = [entry]
+                if entry.endswith("/"):
+                    folder = vendor / entry
+                    names = [entry + f.name for f in sorted(folder.iterdir()) if f.is_file()]
+                for relative in names:
+                    await self._fetch("/vendor/" + relative)
 
     async def listing(self, deck_ids: list[str]) -> dict[str, bytes]:
         """``index.html`` listing the decks (the server's own listing), and its files."""

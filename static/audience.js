@@ -38,7 +38,14 @@ let setAside = null;
 
 /** The reveal.js plugins the deck asked for (static/plugins.js makes them). */
 function deckPlugins() {
-  return window.presenterPlugins ? window.presenterPlugins(config.plugins) : [];
+  if (!window.presenterPlugins) return [];
+  const framed = config.view === 'embed' || config.view === 'preview';
+  // A following copy (presenter export --follow) has its server's absolute URLs.
+  const server = new URL(config.events || '/', window.location.href);
+  const speakerView = framed || server.protocol === 'file:'
+    ? null
+    : new URL(`/decks/${encodeURIComponent(config.deck)}/presenter`, server).href;
+  return window.presenterPlugins(config.plugins, { framed, speakerView });
 }
 
 async function start() {

@@ -44,18 +44,41 @@
     };
   }
 
+  // S, as in reveal.js, opens the speaker's window: ours, the speaker view,
+  // which holds the notes (audience pages never do) and asks for the secret
+  // in a browser that has not logged in.
+  function notesPlugin(speakerView) {
+    return {
+      id: 'presenter-notes',
+      init: function (deck) {
+        deck.addKeyBinding({ keyCode: 83, key: 'S', description: 'Open the speaker view' }, function () {
+          window.open(speakerView, 'presenter-speaker-view');
+        });
+      },
+    };
+  }
+
   var offered = {
     math: function () { return window.RevealMath && window.RevealMath.KaTeX; },
     zoom: function () { return window.RevealZoom; },
     search: function () { return window.RevealSearch; },
+    notes: function (page) { return page.speakerView ? notesPlugin(page.speakerView) : null; },
     mermaid: function () { return window.mermaid ? mermaidPlugin() : null; },
-    menu: function () { return window.RevealMenu; },
+    menu: function (page) { return page.framed ? null : window.RevealMenu; },
+    chalkboard: function (page) { return page.framed ? null : window.RevealChalkboard; },
+    // Its buttons' `onclick` actions are allowed by the page's policy, by hash.
+    customcontrols: function (page) { return page.framed ? null : window.RevealCustomControls; },
   };
 
-  /** The plugin objects for the names a deck asked for (unknown names left out). */
-  window.presenterPlugins = function (names) {
+  /**
+   * The plugin objects for the names a deck asked for (unknown names left
+   * out). `page` says where: `framed` for the speaker view's frames (no menu,
+   * no drawing there), `speakerView` the URL S opens (none: S does nothing).
+   */
+  window.presenterPlugins = function (names, page) {
+    var where = page || {};
     return (names || []).map(function (name) {
-      return offered[name] ? offered[name]() : null;
+      return offered[name] ? offered[name](where) : null;
     }).filter(Boolean);
   };
 })();

@@ -33,6 +33,7 @@ class InlineCode:
     scripts: tuple[str, ...] = ()
     handlers: bool = False  # onclick="..." or javascript: URLs
     origins: tuple[str, ...] = ()  # hosts of <script src="https://...">
+    events: tuple[str, ...] = ()  # event-handler attributes allowed by hash ('unsafe-hashes')
 
 
 def script_hash(source: str) -> str:
@@ -99,6 +100,10 @@ def deck_page(code: Iterable[InlineCode], ancestors: str) -> str:
         scripts.append("'unsafe-inline'")
     else:
         scripts.extend(dict.fromkeys(script_hash(s) for part in parts for s in part.scripts))
+        events = dict.fromkeys(script_hash(e) for part in parts for e in part.events)
+        if events:
+            scripts.append("'unsafe-hashes'")
+            scripts.extend(events)
     scripts.extend(dict.fromkeys(o for part in parts for o in part.origins))
     return (
         "default-src 'self'; "

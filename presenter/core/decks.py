@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -29,17 +29,28 @@ DEFAULT_HIGHLIGHT_THEME = "monokai"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Highlight themes reveal.js ships; the others come from the npm highlight.js package.
 REVEAL_HIGHLIGHTS = frozenset({"monokai", "zenburn"})
-PLUGINS = ("math", "zoom", "search", "mermaid", "menu")
-"""The reveal.js plugins a Markdown deck may ask for (front matter ``plugins``)."""
-# Plugins from npm packages other than reveal.js, as /vendor serves them.
-VENDOR_PLUGINS = {
-    "mermaid": "/vendor/mermaid/dist/mermaid.min.js",
-    "menu": "/vendor/reveal.js-menu/menu.js",
+_FONT_AWESOME = "/vendor/reveal.js-menu/font-awesome/css/all.css"
+PLUGIN_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "math": (("/reveal/plugin/math.js",), ()),
+    "zoom": (("/reveal/plugin/zoom.js",), ()),
+    "search": (("/reveal/plugin/search.js",), ()),
+    # S opens our speaker view (static/plugins.js): reveal.js's notes window
+    # reads the notes from the page, and audience pages have none.
+    "notes": ((), ()),
+    "mermaid": (("/vendor/mermaid/dist/mermaid.min.js",), ()),
+    "menu": (("/vendor/reveal.js-menu/menu.js",), ()),
+    "chalkboard": (
+        ("/vendor/reveal.js-plugins/chalkboard/plugin.js",),
+        ("/vendor/reveal.js-plugins/chalkboard/style.css", _FONT_AWESOME),
+    ),
+    "customcontrols": (
+        ("/vendor/reveal.js-plugins/customcontrols/plugin.js",),
+        ("/vendor/reveal.js-plugins/customcontrols/style.css", _FONT_AWESOME),
+    ),
 }
-_NOT_OFFERED = {
-    "notes": "speaker notes are in the speaker view (/decks/<id>/presenter); "
-    "audience pages never carry them",
-}
+"""Scripts and stylesheets of the plugins a Markdown deck may ask for (front
+matter ``plugins``), besides Markdown and highlighting, which are always on."""
+PLUGINS = tuple(PLUGIN_FILES)
 _DECK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -111,7 +122,13 @@ class Deck:
     @property
     def plugin_scripts(self) -> list[str]:
         """The scripts the deck page loads for its plugins (static/plugins.js registers them)."""
-        return [VENDOR_PLUGINS.get(name, f"/reveal/plugin/{name}.js") for name in self.plugins]
+        return [src for name in self.plugins for src in PLUGIN_FILES[name][0]]
+
+    @property
+    def plugin_styles(self) -> list[str]:
+        """The stylesheets the deck page links for its plugins."""
+        styles = (href for name in self.plugins for href in PLUGIN_FILES[name][1])
+        return list(dict.fromkeys(styles))
 
     @property
     def highlight_href(self) -> str:
@@ -235,7 +252,10 @@ def markdown_deck(
         highlight_theme=highlight,
         reveal_options=rendered.reveal_options,
         slides_html=rendered.slides_html,
-        code=csp.scan(rendered.slides_html),
+        code=replace(
+            csp.scan(rendered.slides_html),
+            events=_control_actions(rendered.reveal_options) if "customcontrols" in plugins else (),
+        ),
         warnings=warnings,
         polls=rendered.polls,
         interaction=interaction,
@@ -269,13 +289,28 @@ def _plugins(meta: dict[str, Any], text: str, source: Path) -> tuple[str, ...]:
     found = []
     for name in _names(meta, "plugins", text, source):
         if name not in PLUGINS:
-            why = _NOT_OFFERED.get(name, "one of " + ", ".join(PLUGINS))
             raise DeckError(
-                source, f"front matter: unknown plugin {name!r}: {why}", key_line(text, "plugins")
+                source,
+                f"front matter: unknown plugin {name!r}: one of {', '.join(PLUGINS)}",
+                key_line(text, "plugins"),
             )
         if name not in found:
             found.append(name)
     return tuple(found)
+
+
+def _control_actions(options: dict[str, Any]) -> tuple[str, ...]:
+    """The ``action`` of each of the custom controls: the plugin puts them in
+    ``onclick`` attributes, which the page's policy allows by hash."""
+    config = options.get("customcontrols")
+    controls = config.get("controls") if isinstance(config, dict) else None
+    if not isinstance(controls, list):
+        return ()
+    return tuple(
+        control["action"]
+        for control in controls
+        if isinstance(control, dict) and isinstance(control.get("action"), str)
+    )
 
 
 def _files(meta: dict[str, Any], key: str, suffix: str, text: str, source: Path) -> tuple[str, ...]:

@@ -273,3 +273,47 @@ def test_a_following_copy_on_a_static_host_follows_the_server(
             assert "SECRET-NOTE" not in page.content()
         finally:
             context.close()
+
+
+DRAWING_DECK = """\
+---
+plugins: [menu, chalkboard, customcontrols, notes]
+revealOptions:
+  customcontrols:
+    controls:
+      - id: pen
+        icon: '<i class="fa fa-pen"></i>'
+        action: RevealChalkboard.toggleNotesCanvas();
+---
+
+# One
+
+---
+
+# Two
+"""
+
+
+def test_the_menu_and_the_chalkboard_work_offline(decks: Path, offline: Offline) -> None:
+    folder = decks.parent / "drawing-decks" / "draw"
+    folder.mkdir(parents=True)
+    (folder / "slides.md").write_text(DRAWING_DECK, encoding="utf-8")
+    out = decks.parent / "drawing-site"
+    presenter("export", str(folder), str(out))
+    page = offline.open(out / "draw" / "index.html")
+    # What the plugins load by themselves: the menu's stylesheet and icons, the
+    # chalkboard's sponge and chalk pictures.
+    page.wait_for_function(
+        "document.querySelector('.slide-menu-button')"
+        " && getComputedStyle(document.querySelector('.slide-menu-button')).position === 'fixed'",
+        timeout=TIMEOUT_MS,
+    )
+    page.keyboard.press("b")  # the chalkboard, its background a picture of the plugin
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('#chalkboard')).visibility === 'visible'",
+        timeout=TIMEOUT_MS,
+    )
+    page.evaluate("document.fonts.ready")
+    pictures = out / "draw" / "_presenter" / "vendor" / "reveal.js-plugins" / "chalkboard" / "img"
+    assert (pictures / "sponge.png").is_file() and (pictures / "blackboard.png").is_file()
+    assert offline.refused == [] and offline.failed == [] and offline.errors == []

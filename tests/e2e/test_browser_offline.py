@@ -50,6 +50,13 @@ print("hi")
 """
 
 
+def write_deck(folder: Path, text: str) -> Path:
+    """``folder`` made a Markdown deck of ``text``."""
+    folder.mkdir(parents=True)
+    (folder / "slides.md").write_text(text, encoding="utf-8")
+    return folder
+
+
 def offline_context(browser: Browser, server: ServerProcess) -> tuple[BrowserContext, list[str]]:
     """A browser context where every request to another host is aborted (and listed)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -138,9 +145,7 @@ def test_every_theme_loads_its_fonts_from_this_server(
 
 @pytest.fixture
 def math_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    folder = tmp_path / "decks" / "math"
-    folder.mkdir(parents=True)
-    (folder / "slides.md").write_text(MATH_DECK, encoding="utf-8")
+    folder = write_deck(tmp_path / "decks" / "math", MATH_DECK)
     (folder / "look.css").write_text(".reveal h1 { color: rgb(1, 2, 3); }\n", encoding="utf-8")
     (folder / "hello.js").write_text("window.helloFromDeck = 42;\n", encoding="utf-8")
     with running_server(tmp_path / "decks", "--no-watch") as server:
@@ -203,9 +208,7 @@ sequenceDiagram
 def test_mermaid_diagrams_are_drawn_on_every_slide_and_again_after_a_reload(
     browser: Browser, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "decks" / "flow"
-    folder.mkdir(parents=True)
-    (folder / "slides.md").write_text(DIAGRAM_DECK, encoding="utf-8")
+    folder = write_deck(tmp_path / "decks" / "flow", DIAGRAM_DECK)
     with running_server(tmp_path / "decks") as server:
         context, elsewhere = offline_context(browser, server)
         try:
@@ -255,11 +258,7 @@ def test_the_starter_deck_serves_as_it_is(browser: Browser, tmp_path: Path) -> N
 def test_the_slide_menu_lists_the_slides_with_its_icons_from_here(
     browser: Browser, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "decks" / "menu"
-    folder.mkdir(parents=True)
-    (folder / "slides.md").write_text(
-        "---\nplugins: [menu]\n---\n\n# One\n\n---\n\n# Two\n", encoding="utf-8"
-    )
+    write_deck(tmp_path / "decks" / "menu", "---\nplugins: [menu]\n---\n\n# One\n\n---\n\n# Two\n")
     with running_server(tmp_path / "decks", "--no-watch") as server:
         context, elsewhere = offline_context(browser, server)
         try:
@@ -279,6 +278,107 @@ def test_the_slide_menu_lists_the_slides_with_its_icons_from_here(
                 ".filter((f) => /awesome/i.test(f.family) && f.status === 'loaded').length"
             )
             assert icons > 0
+            assert elsewhere == []
+        finally:
+            context.close()
+
+
+DRAWING_DECK = """\
+---
+plugins: [chalkboard, customcontrols, notes]
+revealOptions:
+  customcontrols:
+    controls:
+      - id: pen
+        title: Toggle notes canvas (C)
+        icon: '<i class="fa fa-pen"></i>'
+        action: RevealChalkboard.toggleNotesCanvas();
+---
+
+# One
+
+Note: DRAWING-DECK-NOTE
+
+---
+
+# Two
+"""
+
+# Counts drawn pixels of the notes canvas (the one drawn on top of the slides).
+INKED = """() => {
+  const canvas = document.querySelector('#notescanvas canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i]) inked += 1;
+  return inked;
+}"""
+
+# Runs before the page's scripts: keeps every CSP violation.
+CSP_RECORDER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.sample || e.blockedURI}`);
+});
+"""
+
+
+def test_chalkboard_and_custom_controls_draw_on_this_page_only(
+    browser: Browser, tmp_path: Path
+) -> None:
+    write_deck(tmp_path / "decks" / "draw", DRAWING_DECK)
+    with running_server(tmp_path / "decks", "--no-watch") as server:
+        context, elsewhere = offline_context(browser, server)
+        context.add_init_script(CSP_RECORDER)
+        try:
+            page, other = context.new_page(), context.new_page()
+            for each in (page, other):
+                each.goto(f"{server.base}/decks/draw/")
+                settled(each)
+                wait_js(
+                    each,
+                    "Reveal.hasPlugin('RevealChalkboard')"
+                    " && document.querySelector('#customcontrols')",
+                )
+            before = page.evaluate(INKED)
+            # The control's action runs (its onclick is allowed by hash), and
+            # the pen draws on the slide.
+            page.click("#pen button")
+            wait_js(
+                page,
+                "getComputedStyle(document.querySelector('#notescanvas')).pointerEvents !== 'none'",
+            )
+            page.mouse.move(300, 300)
+            page.mouse.down()
+            page.mouse.move(600, 420, steps=12)
+            page.mouse.up()
+            wait_js(page, f"({INKED})() > {before}")
+            # Presenter-local: what one page draws no other page shows.
+            assert other.evaluate(INKED) == before
+            icons = page.evaluate(
+                "[...document.fonts]"
+                ".filter((f) => /awesome/i.test(f.family) && f.status === 'loaded').length"
+            )
+            assert icons > 0
+            # S opens the speaker view (which asks for the secret here); the
+            # audience page itself never had the notes.
+            with context.expect_page() as opened:
+                other.keyboard.press("s")
+            speaker = opened.value
+            speaker.wait_for_load_state()
+            assert speaker.url.split("?")[0] == f"{server.base}/decks/draw/presenter"
+            assert "DRAWING-DECK-NOTE" not in other.content()
+            # The speaker view's slide frames have no drawing and no buttons.
+            other.goto(f"{server.base}/decks/draw/?view=embed")
+            wait_js(other, "window.presenterReady && Reveal.isReady()")
+            assert (
+                other.evaluate(
+                    "Reveal.hasPlugin('RevealChalkboard')"
+                    " || !!document.querySelector('#customcontrols')"
+                )
+                is False
+            )
+            assert page.evaluate("window.__csp") == []
+            assert other.evaluate("window.__csp") == []
             assert elsewhere == []
         finally:
             context.close()

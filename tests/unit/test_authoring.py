@@ -33,13 +33,26 @@ def test_plugins_css_and_scripts_from_front_matter() -> None:
         "/reveal/plugin/zoom.js",
         "/vendor/reveal.js-menu/menu.js",
     ]
+    drawing = deck("plugins: [notes, chalkboard, customcontrols]")
+    assert drawing.plugin_scripts == [
+        "/vendor/reveal.js-plugins/chalkboard/plugin.js",
+        "/vendor/reveal.js-plugins/customcontrols/plugin.js",
+    ]
+    assert drawing.plugin_styles == [
+        "/vendor/reveal.js-plugins/chalkboard/style.css",
+        "/vendor/reveal.js-menu/font-awesome/css/all.css",
+        "/vendor/reveal.js-plugins/customcontrols/style.css",
+    ]
 
 
 @pytest.mark.parametrize(
     ("front", "words"),
     [
-        ("plugins: [chalk]", "unknown plugin 'chalk': one of math, zoom, search, mermaid, menu"),
-        ("plugins: [notes]", "speaker view"),
+        (
+            "plugins: [chalk]",
+            "unknown plugin 'chalk': one of math, zoom, search, notes, mermaid, menu, "
+            "chalkboard, customcontrols",
+        ),
         ("plugins: 3", "plugins must be a name or a list"),
         ("css: ../x.css", "must be a .css file in the deck folder"),
         ("css: x.js", "must be a .css file"),
