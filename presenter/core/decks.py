@@ -85,16 +85,18 @@ class Deck:
     css: tuple[str, ...] = ()  # stylesheets of the deck folder, relative to its page
     scripts: tuple[str, ...] = ()  # scripts of the deck folder, relative to its page
     code: csp.InlineCode = csp.InlineCode()  # noqa: RUF009 (immutable, safe to share)
+    notes_separators: tuple[str, ...] = ()  # the deck's own notes separators (JS regexes)
 
     def served_markdown(self, relative: str, text: str) -> str:
         """What the audience gets of the Markdown file ``relative`` (holding ``text``).
 
         A file the deck loads with ``data-markdown`` comes without the notes
         its section's separators define; any other loses everything that
-        could be a note (see :func:`presenter.core.notes.strip_markdown_file`).
+        could be a note, by ``Note:`` or the deck's own notes separators (see
+        :func:`presenter.core.notes.strip_markdown_file`).
         """
         served = self.markdown_files.get(relative)
-        return served if served is not None else strip_markdown_file(text)
+        return served if served is not None else strip_markdown_file(text, self.notes_separators)
 
     @property
     def head_signature(self) -> str:
@@ -195,6 +197,7 @@ def html_deck(
         dependencies=tuple(files),
         code=csp.scan("".join(parts)),
         polls=page.polls,
+        notes_separators=page.notes_separators,
     )
 
 
@@ -258,6 +261,7 @@ def markdown_deck(
         ),
         warnings=warnings,
         polls=rendered.polls,
+        notes_separators=_notes_separators(rendered.meta),
         interaction=interaction,
         plugins=plugins,
         css=css,
@@ -297,6 +301,11 @@ def _plugins(meta: dict[str, Any], text: str, source: Path) -> tuple[str, ...]:
         if name not in found:
             found.append(name)
     return tuple(found)
+
+
+def _notes_separators(meta: dict[str, Any]) -> tuple[str, ...]:
+    separator = meta.get("notesSeparator")
+    return (separator,) if isinstance(separator, str) and separator else ()
 
 
 def _control_actions(options: dict[str, Any]) -> tuple[str, ...]:

@@ -65,6 +65,7 @@ class RenderedHtml:
     markdown_files: dict[str, str] = field(default_factory=dict)
     is_reveal: bool = True  # it has a .reveal > .slides container
     polls: tuple[PollSpec, ...] = ()  # its data-poll elements, in order
+    notes_separators: tuple[str, ...] = ()  # the deck's own, besides reveal.js's default
 
 
 def markdown_path(reference: str) -> str | None:
@@ -214,6 +215,7 @@ class _Renderer:
         self.files = files
         self.config = _config_separators(root)
         self.served: dict[str, str] = {}
+        self.notes_separators: set[str] = set()
         self.slides = _Slides()
         self.polls: list[PollSpec] = []
         self.poll_ids: set[str] = set()  # those the deck wrote, not made from questions
@@ -228,6 +230,8 @@ class _Renderer:
     def markdown_groups(self, section: htmltree.Element) -> list[list[tuple[str, list[str]]]]:
         """The slides a ``data-markdown`` section becomes: (title, notes) per slide."""
         separators = _section_separators(section, self.config)
+        if separators.notes:
+            self.notes_separators.add(separators.notes)
         # Notes on the section itself belong to its first slide; the plugin drops them.
         extra = strip_html_notes_shallow(section)
         reference = section.get("data-markdown") or ""
@@ -404,4 +408,5 @@ def render_html_deck(text: str, files: Mapping[str, str | None] | None = None) -
         renderer.served,
         container is not None,
         tuple(unique_ids(renderer.polls, renderer.poll_ids)),
+        tuple(sorted(renderer.notes_separators)),
     )

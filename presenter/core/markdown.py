@@ -178,8 +178,25 @@ def code_ranges(text: str, tokens: list[Token] | None = None) -> list[tuple[int,
                 or len(closing.group(1)) < len(marker)
             ):
                 continue
+            cut = _marked_end(lines, first, end, marker)
+            if cut < end:
+                # What follows is not this fence's to reveal.js: read it anew.
+                ranges.append((starts[first], starts[cut]))
+                rest = code_ranges(text[starts[cut] :])
+                return ranges + [(a + starts[cut], b + starts[cut]) for a, b in rest]
         ranges.append((starts[first], starts[min(end, len(starts) - 1)]))
     return ranges
+
+
+def _marked_end(lines: list[str], first: int, end: int, marker: str) -> int:
+    """Where marked (reveal.js's parser) ends the fence on lines ``first..end``:
+    it also closes at the fence followed by more backticks or tildes (`````~``),
+    which CommonMark reads as code. What follows is not code to reveal.js."""
+    closer = re.compile(r"^[\s>]*" + re.escape(marker) + r"[~`]*[ \t]*$")
+    for number in range(first + 1, end - 1):
+        if closer.match(lines[number]):
+            return number + 1
+    return end
 
 
 def _may_hold_code(text: str) -> bool:
@@ -263,7 +280,8 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
     """Cut one slide's Markdown into what the audience gets and its notes (Markdown).
 
     The notes start at the first notes separator outside code; ``.slide:``
-    comments among them still apply to the slide, so they move back to it.
+    comments among them still apply to the slide (their first line, as in
+    reveal.js), so they move back to it.
     ``<aside class="notes">`` and ``data-notes`` outside code are notes too.
     """
     ranges = code_ranges(source)
@@ -283,13 +301,14 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
             source[marker.end() :],
         )
     )
-    found: list[str] = []
     if notes_md:
         notes_ranges = code_ranges(notes_md)
         moved: list[str] = []
 
         def take(match: re.Match[str]) -> str:
-            moved.append(match.group(0))
+            # Its first line, as reveal.js reads it: the lines below are among the notes.
+            first = match.group(1).split("\n", 1)[0].strip()
+            moved.append(f"<!-- .slide: {first} -->")
             return ""
 
         notes_md = _outside_code_sub(_SLIDE_COMMENT, notes_md, notes_ranges, take)
@@ -297,7 +316,7 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
             content = content.rstrip("\n") + "\n\n" + "\n".join(moved) + "\n"
     content_ranges = code_ranges(content)
     content = _outside_code_sub(_SLIDE_COMMENT, content, content_ranges, _one_line)
-    content = _cut_html_notes(content, found)
+    content, found = strip_text_notes(content, code_ranges(content))
     parts = [p for p in [*found, notes_md.strip()] if p]  # in the order they were written
     return content, "\n\n".join(parts) if parts else None
 
@@ -305,21 +324,6 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
 def _one_line(match: re.Match[str]) -> str:
     # reveal.js reads only the first line of a .slide: comment; take them all.
     return "<!-- .slide: " + " ".join(match.group(1).split()) + " -->"
-
-
-def _cut_html_notes(text: str, found: list[str]) -> str:
-    """Take asides and ``data-notes`` out of ``text`` where they are not code."""
-    out: list[str] = []
-    position = 0
-    for start, end in code_ranges(text):
-        kept, notes = strip_text_notes(text[position:start])
-        out.extend([kept, text[start:end]])
-        found.extend(notes)
-        position = end
-    kept, notes = strip_text_notes(text[position:])
-    out.append(kept)
-    found.extend(notes)
-    return "".join(out)
 
 
 def _title(markdown: str) -> str:

@@ -18,6 +18,7 @@ separators; we cut from the first.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -31,10 +32,9 @@ NOTES_MARKER = re.compile(r"^[ \t]*notes?:", re.IGNORECASE | re.MULTILINE)
 PLUGIN_SEPARATOR = r"\r?\n---\r?\n"
 PLUGIN_NOTES = r"^s*notes?:"
 
-_ASIDE_NOTES = re.compile(
-    r"<aside\b(?=[^>]*\bclass\s*=\s*(?:\"[^\"]*\bnotes\b[^\"]*\"|'[^']*\bnotes\b[^']*'|notes\b))"
-    r"[^>]*>(?P<body>.*?)</aside\s*>",
-    re.IGNORECASE | re.DOTALL,
+_ASIDE_TAG = re.compile(r"<(/?)aside\b[^>]*>", re.IGNORECASE)
+_CLASS = re.compile(
+    r"""\sclass\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))""", re.IGNORECASE
 )
 _DATA_NOTES = re.compile(
     r"\s+data-notes\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'>]+))",
@@ -59,29 +59,70 @@ def strip_html_notes(root: htmltree.Element) -> list[str]:
     return found
 
 
-def strip_text_notes(text: str) -> tuple[str, list[str]]:
+def strip_text_notes(text: str, code: Sequence[tuple[int, int]] = ()) -> tuple[str, list[str]]:
     """Remove notes written as HTML inside Markdown text, whatever surrounds them.
 
-    Takes out ``<aside class="notes">...</aside>`` and every ``data-notes``
-    attribute (in tags and in ``<!-- .slide: -->`` comments alike).
+    Takes out ``<aside class="notes">...</aside>`` as a browser reads it
+    (with the asides nested in it; one never closed runs to the end of
+    ``text``, which should be one slide) and every ``data-notes`` attribute
+    (in tags and in ``<!-- .slide: -->`` comments alike). Tags and
+    attributes inside the character ranges ``code`` are code, not notes,
+    but an aside that opens and closes outside them takes the code between.
 
     Returns:
-        The text without them, and the notes found (HTML).
+        The text without them, and the notes found (HTML): the asides', then
+        the attributes'.
     """
-    found: list[str] = []
-
-    def aside(match: re.Match[str]) -> str:
-        found.append(match.group("body").strip())
-        return ""
-
-    def attribute(match: re.Match[str]) -> str:
+    asides = _notes_asides(text, code)
+    found = [text[a:b].strip() for _, a, b, _ in asides]
+    cuts: list[tuple[int, int]] = [(start, end) for start, _, _, end in asides]
+    attributes: list[str] = []
+    for match in _DATA_NOTES.finditer(text):
+        if _within(cuts, match.start()) or _within(code, match.start()):
+            continue
         value = match.group("dq") or match.group("sq") or match.group("bare") or ""
-        found.append(escape(value))
-        return ""
+        attributes.append(escape(value))
+        cuts.append((match.start(), match.end()))
+    out: list[str] = []
+    position = 0
+    for start, end in sorted(cuts):
+        out.append(text[position:start])
+        position = end
+    out.append(text[position:])
+    return "".join(out), found + attributes
 
-    text = _ASIDE_NOTES.sub(aside, text)
-    text = _DATA_NOTES.sub(attribute, text)
-    return text, found
+
+def _within(ranges: Sequence[tuple[int, int]], position: int) -> bool:
+    return any(start <= position < end for start, end in ranges)
+
+
+def _notes_asides(text: str, code: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Each outermost ``<aside class="notes">`` outside ``code``: where it
+    starts, where its content starts and ends, and where it ends."""
+    spans: list[tuple[int, int, int, int]] = []
+    depth = 0
+    start = body = 0
+    for tag in _ASIDE_TAG.finditer(text):
+        if _within(code, tag.start()):
+            continue
+        closing = tag.group(1) == "/"
+        if depth == 0:
+            if not closing and "notes" in _classes(tag.group(0)):
+                depth, start, body = 1, tag.start(), tag.end()
+            continue
+        depth += -1 if closing else 1
+        if depth == 0:
+            spans.append((start, body, tag.start(), tag.end()))
+    if depth > 0:  # never closed: the browser puts the rest of the slide in it
+        spans.append((start, body, len(text), len(text)))
+    return spans
+
+
+def _classes(tag: str) -> list[str]:
+    found = _CLASS.search(tag)
+    if found is None:
+        return []
+    return (found.group("dq") or found.group("sq") or found.group("bare") or "").split()
 
 
 @dataclass(frozen=True)
@@ -230,21 +271,27 @@ def cut_plugin_notes(
     return "".join(out), slides
 
 
-def strip_markdown_file(text: str) -> str:
+def strip_markdown_file(text: str, separators: Iterable[str] = ()) -> str:
     """Remove notes from a Markdown file no deck section describes.
 
-    Without knowing the separators, a ``Note:`` line starts a note that runs
-    to the next line of dashes or the end of the file; asides and
-    ``data-notes`` go too. Stricter than any deck would be, never looser.
+    Without knowing the separators, a ``Note:`` line, or a match of any of the
+    deck's own notes ``separators`` (JavaScript regular expressions), starts a
+    note that runs to the next line of dashes or the end of the file; asides
+    and ``data-notes`` go too. Stricter than any deck would be, never looser.
     """
     text, _ = strip_text_notes(text)
+    flags = re.MULTILINE | re.IGNORECASE
+    patterns = [NOTES_MARKER, *filter(None, (js_regex(s, flags) for s in separators))]
+    markers = sorted(
+        (m.start(), m.end()) for p in patterns for m in p.finditer(text) if m.end() > m.start()
+    )
     out: list[str] = []
     position = 0
-    for marker in NOTES_MARKER.finditer(text):
-        if marker.start() < position:
+    for start, end in markers:
+        if start < position:
             continue
-        end = _ANY_DASH_LINE.search(text, marker.end())
-        out.append(text[position : marker.start()])
-        position = end.start() if end is not None else len(text)
+        dashes = _ANY_DASH_LINE.search(text, end)
+        out.append(text[position:start])
+        position = dashes.start() if dashes is not None else len(text)
     out.append(text[position:])
     return "".join(out)

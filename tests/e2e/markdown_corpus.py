@@ -612,7 +612,72 @@ revealOptions:
         '<!-- .slide: class="crlf" -->\n'
         "## Below\n"
     ).replace("\n", "\r\n"),
+    # --- Notes however reveal.js finds them -----------------------------------
+    # Indented, "Note:" is no marker for reveal.js either (its pattern wants
+    # the line's start): issue cases 3 and 4.
+    "note-in-indented-code": """\
+# Indented code
+
+    Note: this is code
+    more code
+
+After the code.
+""",
+    "note-in-list-fence": """\
+# A list
+
+1. Item
+
+    ```
+    Note: this is code
+    ```
+
+2. Next item
+""",
+    "aside-nested": """\
+# Nested aside
+
+Visible
+
+<aside class="notes">outer <aside>inner</aside> hidden tail</aside>
+""",
+    "aside-unclosed": """\
+# Unclosed aside
+
+Visible
+
+<aside class="notes">
+never closed, all notes
+
+---
+
+# Next slide
+""",
+    "fence-closer-extra": """\
+# marked closes here
+
+```
+code
+```~
+Note: a note to reveal.js
+```
+code in the notes
+```
+""",
     # --- Deliberate differences (see DELIBERATE) -------------------------------
+    "diff-unclosed-fence-note": """\
+# Unclosed fence
+
+~~~
+code
+Note: a note to reveal.js
+""",
+    "diff-data-notes-single-quotes": """\
+<!-- .slide: data-notes='in single quotes' -->
+# Single-quoted notes
+
+Visible
+""",
     "diff-separator-in-fence": """\
 # Code with a separator
 
@@ -683,16 +748,50 @@ Note: second notes
 
 # Decks where presenter differs from reveal.js's plugin on purpose (the test
 # asserts that they still differ, so this list cannot go stale).
-DELIBERATE: dict[str, str] = {
+DELIBERATE: dict[str, tuple[str, frozenset[str]]] = {
     # Separators and notes markers inside code are code: reveal.js splits there.
-    "diff-separator-in-fence": "a --- line inside a closed fence does not split the slide",
-    "diff-note-in-fence": "a Note: line inside a closed fence does not start the notes",
-    "diff-separator-in-indented-code": "a custom separator inside indented code does not split",
-    "diff-separator-in-list-fence": "a custom separator in a fence in a list item does not split",
+    "diff-separator-in-fence": (
+        "a --- line inside a closed fence does not split the slide",
+        frozenset({"shape"}),
+    ),
+    "diff-note-in-fence": (
+        "a Note: line inside a closed fence does not start the notes",
+        frozenset({"text", "elements", "code", "notes"}),
+    ),
+    "diff-separator-in-indented-code": (
+        "a custom separator inside indented code does not split",
+        frozenset({"shape"}),
+    ),
+    "diff-separator-in-list-fence": (
+        "a custom separator in a fence in a list item does not split",
+        frozenset({"shape"}),
+    ),
     # reveal.js shows a slide with two notes markers whole, markers included.
-    "diff-two-notes": "two notes markers: the notes start at the first",
+    "diff-two-notes": (
+        "two notes markers: the notes start at the first",
+        frozenset({"text", "elements", "notes"}),
+    ),
     # reveal-md's separator must end the line; ours may be followed by spaces.
-    "diff-separator-trailing-space": "a --- line ending in spaces still separates slides",
+    "diff-separator-trailing-space": (
+        "a --- line ending in spaces still separates slides",
+        frozenset({"shape"}),
+    ),
     # reveal.js applies the first line of a .slide: comment only.
-    "diff-multiline-slide-comment": "every line of a multi-line .slide: comment applies",
+    "diff-multiline-slide-comment": (
+        "every line of a multi-line .slide: comment applies",
+        frozenset({"section"}),
+    ),
+    # reveal.js cuts the notes, then its parser's unclosed fence takes the notes'
+    # HTML as code: the audience sees them. Here they are notes, as the marker says.
+    "diff-unclosed-fence-note": (
+        "a Note: line after a fence that never closes starts the notes",
+        frozenset({"text", "elements", "code", "notes"}),
+    ),
+    # reveal.js reads data-notes in double quotes only; any notation is a note here.
+    "diff-data-notes-single-quotes": (
+        "data-notes in single quotes in a .slide: comment is a note",
+        frozenset({"notes"}),
+    ),
 }
+"""Deck -> (why, what differs: ``shape`` or fields of a slide). Everything else
+must still match, and at least one of the named things must differ."""

@@ -425,6 +425,18 @@ async def test_unreferenced_markdown_loses_anything_note_like(
     resp = await get(server, "/decks/mdtalk/more.md")
     assert resp.status == 200
     assert "SECRET-LOOSE" not in resp.text
+    # ... by the deck's own notes separator too (a draft copy of the slides, say).
+    draft = "# Draft\n\nSpeaker: SECRET-DRAFT\n\n---\n\n# Kept\n"
+    own = {"slides.md": "---\nnotesSeparator: '^Speaker:'\n---\n# Talk\n", "draft.md": draft}
+    write(ext_deck["ext"].parent / "speaker", own)
+    server = await make_server(decks={"speaker": (ext_deck["ext"].parent / "speaker").resolve()})
+    resp = await get(server, "/decks/speaker/draft.md")
+    assert resp.status == 200
+    assert "SECRET-DRAFT" not in resp.text and "# Kept" in resp.text
+    # An HTML deck's loose files, by the separators its sections set.
+    write(ext_deck["ext"], {"draft.md": draft})
+    resp = await get(await make_server(decks=ext_deck), "/decks/ext/draft.md")
+    assert "SECRET-DRAFT" not in resp.text and "# Kept" in resp.text
 
 
 async def test_a_symlink_to_external_markdown_serves_it_without_notes(

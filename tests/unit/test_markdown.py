@@ -213,6 +213,39 @@ def test_other_asides_stay() -> None:
     rendered = render('# T\n\n<aside class="sidebar">KEEP-ME</aside>\n')
     assert "KEEP-ME" in audience(rendered)
     assert rendered.notes == {}
+    boxed = render('# T\n\n<aside class="notes-box">KEEP-ME</aside>\n')
+    assert "KEEP-ME" in audience(boxed)
+    assert boxed.notes == {}
+
+
+@pytest.mark.parametrize(
+    ("slide", "notes"),
+    [
+        # The browser ends the notes at the aside's own end tag, not a nested one's.
+        ('<aside class="notes">outer <aside>inner</aside> SECRET tail</aside>', "SECRET tail"),
+        # Never closed: the browser puts the rest of the slide in it.
+        ('<aside class="notes">\nSECRET never closed\n\nmore SECRET', "more SECRET"),
+        # An aside around a code block takes the code.
+        ('<aside class="notes">\n\n```\nSECRET code\n```\n\n</aside>', "SECRET code"),
+        # marked (reveal.js's parser) closes a fence at ```~ and makes the next
+        # line a notes marker; CommonMark would read it as code.
+        ("```\ncode\n```~\nNote: SECRET\n```", "SECRET"),
+        ("~~~\ncode\n~~~`\nNote: SECRET\n~~~", "SECRET"),
+    ],
+)
+def test_notes_reveal_js_would_make_are_cut_however_they_are_written(
+    slide: str, notes: str
+) -> None:
+    rendered = render(f"# T\n\nVisible\n\n{slide}\n\n---\n\n# Next\n")
+    assert "SECRET" not in html.unescape(rendered.slides_html)
+    assert notes in html.unescape(rendered.notes["0.0"])
+    assert "Visible" in audience(rendered) and "# Next" in audience(rendered)
+
+
+def test_a_slide_comment_among_the_notes_moves_back_by_its_first_line_only() -> None:
+    rendered = render('# T\n\nNote: n\n\n<!-- .slide: class="a"\nSECRET -->\n')
+    assert '<!-- .slide: class="a" -->' in audience(rendered)
+    assert "SECRET" not in rendered.slides_html
 
 
 # Slide comments (reveal.js applies them; these are the ones we move or mend)

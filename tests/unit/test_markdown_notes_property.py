@@ -2,13 +2,16 @@
 
 Random decks are built from the pieces that decide what is a note: separators,
 fences (backtick and tilde, indented or not, closed or never closed, in list
-items), ``Note:`` lines (at the start of a line or indented), indented code,
-an inline-code line that looks like a fence, attribute comments, asides and
-prose. Every piece carries unique tokens; a small model of the rules (the
+items, closed the way only marked closes them), ``Note:`` lines (at the start
+of a line or indented), indented code, an inline-code line that looks like a
+fence, attribute comments, asides (nested, around code, never closed) and
+prose; with LF or CRLF line ends, and reveal.js's notes separator or the
+deck's own. Every piece carries unique tokens; a small model of the rules (the
 notes separator, as reveal.js's plugin sees it, starts the notes at the start
 of a line unless it is inside a closed code block; a fence that never closes
-shields nothing; HTML notes are notes) says where each token must end up: in
-the notes or in what the audience gets. Never both, never lost, never elsewhere.
+shields nothing; HTML notes are notes, an aside never closed takes the rest of
+the slide) says where each token must end up: in the notes or in what the
+audience gets. Never both, never lost, never elsewhere.
 """
 
 from __future__ import annotations
@@ -57,6 +60,15 @@ PIECES = [
     Piece("html-note", '<!-- .slide: data-notes="{n}" data-background="#000" -->'),
     Piece("html-note", '<aside class="notes">{n} aside</aside>'),
     Piece("html-note", '<p data-notes="{n}">{v} para</p>'),
+    Piece("html-note", '<aside class="notes">{n} <aside>{n} inner</aside> {n} tail</aside>'),
+    Piece("html-note", '<aside class="notes">\n\n```\n{n} code in notes\n```\n\n</aside>'),
+    Piece("open-aside", '<aside class="notes">\n{n} never closed'),
+    Piece("prose", '<aside class="notes-box">{v} not notes</aside>'),
+    # marked ends the fence at ```~; the Note: line after it is a marker.
+    Piece("prose", "```\n{v} code\n```~\nNote: {m}\n```\n{v} more\n```"),
+    Piece("prose", "~~~\n{v} code\n~~~`\nNote: {m}\n~~~\n{v} more\n~~~"),
+    # "Note:" under a deck's own notes separator is text.
+    Piece("prose", "Note: {o}"),
 ]
 FENCES = [
     Piece(
@@ -65,45 +77,65 @@ FENCES = [
     )
     for mark in ("```", "~~~", "````")
     for indent in ("", "  ", "    ")
+] + [
+    Piece("unclosed", f"{indent}~~~~~~text\n{indent}{{v}} a tilde fence that never closes")
+    for indent in ("", "  ")
 ]
 
 
-def _fill(pieces: list[Piece]) -> tuple[str, set[str], set[str]]:
-    """The deck text and, by the rules, the tokens of its notes and of its slides."""
+def _fill(pieces: list[Piece], own_marker: bool) -> tuple[str, set[str], set[str]]:
+    """The deck text and, by the rules, the tokens of its notes and of its slides.
+
+    ``own_marker``: the deck's notes separator is ``Speaker:``, and ``Note:``
+    is text.
+    """
     counter = itertools.count()
     notes: set[str] = set()
     visible: set[str] = set()
-    in_notes = unclosed = False  # within the current slide
+    in_notes = unclosed = in_aside = False  # within the current slide
     texts: list[str] = []
     for piece in pieces:
         if piece.kind == "separator":
-            in_notes = unclosed = False
+            in_notes = unclosed = in_aside = False
         unclosed = unclosed or piece.kind == "unclosed"
-        parts = re.split(r"\{(v|m|n|f)\}", piece.text)
+        in_aside = in_aside or piece.kind == "open-aside"
+        parts = re.split(r"\{(v|m|n|f|o)\}", piece.text)
         for index in range(1, len(parts), 2):
             slot, name = parts[index], f"T{next(counter)}Q"
             parts[index] = name
+            hidden = in_notes or in_aside
             if slot == "f":
                 # "Note:" in a fence piece: code, unless the piece is not a fence at
                 # all (inside one that never closed) and the line starts with it.
                 marker = piece.kind == "fence:''" and unclosed
-                (notes if in_notes or marker else visible).add(name)
+                (notes if hidden or marker else visible).add(name)
                 in_notes = in_notes or marker
+            elif slot == "o" and not own_marker:
+                notes.add(name)
+                in_notes = True
             elif slot in ("n", "m"):
                 notes.add(name)
                 in_notes = in_notes or slot == "m"
             else:
-                (notes if in_notes else visible).add(name)
-        texts.append("".join(parts))
-    return "# Title\n\n" + "\n\n".join(texts) + "\n", notes, visible
+                (notes if hidden else visible).add(name)
+        text = "".join(parts)
+        if own_marker and "{o}" not in piece.text:
+            text = re.sub(r"\bNote(s?):", r"Speaker\1:", text, flags=re.IGNORECASE)
+        texts.append(text)
+    front = "---\nnotesSeparator: '^speakers?:'\n---\n" if own_marker else ""
+    return front + "# Title\n\n" + "\n\n".join(texts) + "\n", notes, visible
 
 
 DECKS = st.lists(st.sampled_from(PIECES + FENCES), min_size=1, max_size=14)
 
 
-@given(DECKS)
-def test_every_token_lands_where_the_rules_say(pieces: list[Piece]) -> None:
-    text, want_notes, want_visible = _fill(pieces)
+@given(DECKS, st.booleans(), st.booleans())
+def test_every_token_lands_where_the_rules_say(
+    pieces: list[Piece], own_marker: bool, crlf: bool
+) -> None:
+    text, want_notes, want_visible = _fill(pieces, own_marker)
+    if crlf:
+        text = text.replace("\n", "\r\n")
     rendered = render_markdown(text, Path("slides.md"))
     audience = html.unescape(rendered.slides_html)
     notes = html.unescape("\n".join(rendered.notes.values()))

@@ -784,3 +784,9 @@ def test_no_notation_leaves_notes_markup_on_the_page() -> None:
     assert "data-notes" not in page
     assert 'class="notes"' not in page
     assert "Note:" not in page
+
+
+def test_strip_markdown_file_also_cuts_at_the_decks_own_notes_separator() -> None:
+    text = "# A\n\nSpeaker: SECRET\n\n---\n\n# B\nNote: SECRET too\n"
+    assert strip_markdown_file(text, ["^Speaker:"]) == "# A\n\n---\n\n# B\n"
+    assert "Speaker: SECRET" in strip_markdown_file(text)
