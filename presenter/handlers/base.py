@@ -134,6 +134,16 @@ class Guarded(tornado.web.RequestHandler):
         except UnicodeDecodeError:
             raise tornado.web.HTTPError(400, reason="Invalid unicode in the URL") from None
 
+    def query_word(self, name: str) -> str:
+        """The query argument ``name``, ``""`` when absent or not UTF-8: for
+        arguments checked against known words, which must never fail a
+        request after it started (a log line, a socket already open)."""
+        values = self.request.query_arguments.get(name)
+        try:
+            return values[-1].decode("utf-8") if values else ""
+        except UnicodeDecodeError:
+            return ""
+
     def _request_summary(self) -> str:
         return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
 

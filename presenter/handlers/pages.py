@@ -89,11 +89,11 @@ class AudienceHandler(BaseHandler):
     @property
     def page_view(self) -> bool:
         """Logged as a page view, unless it is one of the presenter pages' frames."""
-        return self.get_query_argument("view", "") not in self.EMBEDDED
+        return self.query_word("view") not in self.EMBEDDED
 
     def get(self, deck_id: str) -> None:
         deck = self.deck_or_404(deck_id)
-        asked = self.get_query_argument("view", "")
+        asked = self.query_word("view")
         view = asked if asked in self.EMBEDDED else "audience"
         config = page_config(
             deck, self.ctx.live.snapshot(deck_id), view, self.ctx.interaction.page_config(deck)

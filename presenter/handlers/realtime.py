@@ -155,7 +155,7 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         self.voter = auth.voter_of(cookie) or auth.new_voter()
         # The page decides: an audience page (?as=audience) is audience even in a
         # browser that holds the presenter login, so the audience count is right.
-        if self._signed_in and self.get_query_argument("as", "") != "audience":
+        if self._signed_in and self.query_word("as") != "audience":
             self.role = "presenter"
         self._shed_handshake()
         self.push = self._outbox.push  # type: ignore[method-assign]
@@ -368,11 +368,16 @@ class EventsHandler(BaseHandler):
     role: Role = "audience"
     voter = ""
 
+    def initialize(self, ctx: Context) -> None:
+        super().initialize(ctx)
+        # Set before get(): a request refused earlier (a body, a bad Host) still closes.
+        self._done = asyncio.Event()
+        self._streaming = False  # in the hub
+
     async def get(self, deck_id: str) -> None:
         self.deck_or_404(deck_id)
         self.deck = deck_id
         self.voter = self.voter_cookie() or ""
-        self._done = asyncio.Event()
         self._flushing = False
         self._queued: list[bytes] = []
         self._latest: bytes | None = None
@@ -383,6 +388,7 @@ class EventsHandler(BaseHandler):
         self.write(b"retry: 2000\n\n")
         self.push(protocol.welcome(deck_id, "audience", snapshot.seq, snapshot.state))
         self.ctx.hub.add_stream(self, self.ctx.settings.sse_heartbeat)
+        self._streaming = True
         self.ctx.interaction.greet(self)
         await self._done.wait()
 
@@ -441,7 +447,8 @@ class EventsHandler(BaseHandler):
     def on_connection_close(self) -> None:
         if not self._done.is_set():
             self._done.set()
-            self.ctx.hub.remove_stream(self)
+            if self._streaming:
+                self.ctx.hub.remove_stream(self)
 
 
 # Set on each socket by Tornado after the handshake (guards against HTTP-only

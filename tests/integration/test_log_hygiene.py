@@ -52,3 +52,23 @@ def test_a_surrogate_token_is_unauthorized_without_a_traceback(deck_root: Path) 
         output = assert_clean(server)
         # A few access-log lines, not a line (or a traceback) per frame.
         assert len(output) - before < 2_000, output[before:]
+
+
+def test_undecodable_switches_and_refused_streams_log_no_traceback(deck_root: Path) -> None:
+    with running_server(deck_root, "--no-watch") as server:
+        for _ in range(3):
+            # A page view is logged by what ?view= says, after the answer.
+            assert fetch(server, "GET", "/decks/md/?view=%ff").status == 200
+            # An event stream refused before it starts (a body) still closes cleanly.
+            refused = fetch(server, "GET", "/decks/md/events", body="x")
+            assert refused.status == 413
+        login = fetch(server, "GET", f"/decks/md/presenter?token={SECRET}")
+        cookie = login.cookie("presenter_auth")
+        assert cookie is not None
+        # A signed-in browser's socket with an undecodable ?as= is the presenter's.
+        with connect(
+            server.ws("md") + "?as=%ff", open_timeout=TIMEOUT, additional_headers={"Cookie": cookie}
+        ) as ws:
+            welcome = json.loads(ws.recv(timeout=TIMEOUT))
+            assert welcome["type"] == "welcome" and welcome["role"] == "presenter"
+        assert_clean(server)
