@@ -164,13 +164,7 @@ def make_app(
     assets = assets or find_assets()
     hub = Hub(presence_interval=settings.presence_interval)
     live = LiveState(backend or make_backend(settings), hub)
-    if library is None:
-        library = DeckLibrary(
-            settings.decks, root=settings.root, themes=themes_in(assets.reveal, assets.vendor)
-        )
-        for deck_id in library.ids():
-            with contextlib.suppress(DeckError):  # served as an error page until fixed
-                library.get(deck_id)
+    library = library if library is not None else _load_library(settings, assets)
     interaction = Interaction(
         live.backend,
         hub,
@@ -179,7 +173,12 @@ def make_app(
         flush_interval=settings.presence_interval,
     )
     presence = SharedPresence(live.backend, hub, interaction.origin)
-    live.listen(interaction.heard_record, interaction.heard_item, interaction.heard_event)
+    live.listen(
+        interaction.heard_record,
+        interaction.heard_item,
+        interaction.heard_event,
+        interaction.backend_status,
+    )
     live.listen(events=presence.heard_event)
     live.on_move(interaction.slide_moved)
     ctx = Context(
@@ -197,10 +196,24 @@ def make_app(
         ),
         page_code=csp.scan((assets.templates / "inject_head.html").read_text(encoding="utf-8")),
     )
-    app = tornado.web.Application(
+    return Server(_application(ctx), ctx, _watcher(ctx), presence)
+
+
+def _load_library(settings: Settings, assets: Assets) -> DeckLibrary:
+    """Every deck of ``settings`` loaded once: one that breaks later keeps serving this version."""
+    themes = themes_in(assets.reveal, assets.vendor)
+    library = DeckLibrary(settings.decks, root=settings.root, themes=themes)
+    for deck_id in library.ids():
+        with contextlib.suppress(DeckError):  # served as an error page until fixed
+            library.get(deck_id)
+    return library
+
+
+def _application(ctx: Context) -> tornado.web.Application:
+    return tornado.web.Application(
         _routes(ctx),
-        cookie_secret=auth.cookie_secret(settings.secret),
-        log_function=request_logger(settings.access_log),
+        cookie_secret=auth.cookie_secret(ctx.settings.secret),
+        log_function=request_logger(ctx.settings.access_log),
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         # Pings come from the hub's keep-alive (one timer for all sockets), not
         # from a Tornado task per socket.
@@ -208,18 +221,22 @@ def make_app(
         default_handler_class=NotFoundHandler,
         default_handler_args={"ctx": ctx},
     )
-    watcher = None
-    if settings.watch:
-        paths = [settings.root] if settings.root is not None else list(settings.decks.values())
-        watcher = DeckWatcher(
-            library,
-            hub,
-            paths,
-            ignore=[settings.state_dir],
-            on_added=live.track,
-            on_reloaded=interaction.deck_reloaded,
-        )
-    return Server(app, ctx, watcher, presence)
+
+
+def _watcher(ctx: Context) -> DeckWatcher | None:
+    """Live reload of the decks' folders, unless the settings turn it off."""
+    settings = ctx.settings
+    if not settings.watch:
+        return None
+    paths = [settings.root] if settings.root is not None else list(settings.decks.values())
+    return DeckWatcher(
+        ctx.library,
+        ctx.hub,
+        paths,
+        ignore=[settings.state_dir],
+        on_added=ctx.live.track,
+        on_reloaded=ctx.interaction.deck_reloaded,
+    )
 
 
 Route = tuple[str, type[tornado.web.RequestHandler], dict[str, object]]

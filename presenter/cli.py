@@ -1,4 +1,5 @@
-"""``presenter serve PATH``: find the decks, build the settings, run the server.
+"""The ``presenter`` command line: options in, the work done elsewhere
+(:mod:`presenter.startup` and :mod:`presenter.run` for ``serve``).
 
 User errors (a missing folder, a port in use, a broken front matter) end in
 one line on stderr and exit status 1, never a traceback.
@@ -6,24 +7,15 @@ one line on stderr and exit status 1, never a traceback.
 
 from __future__ import annotations
 
-import errno
-import logging
 import os
-import socket
-import sqlite3
 import sys
-import webbrowser
 from pathlib import Path
 
 import click
 
-from presenter import __version__, auth, run, starter, statedir
-from presenter.assets import find_assets
-from presenter.core import hosts
-from presenter.core.decks import Themes
+from presenter import __version__, auth, run, starter, startup, statedir
 from presenter.core.errors import DeckError
-from presenter.library import DeckLibrary, discover, single_file, themes_in
-from presenter.settings import Settings
+from presenter.library import DeckLibrary, discover
 
 
 class UserError(click.ClickException):
@@ -115,114 +107,33 @@ def serve(
     workers: int,
 ) -> None:
     """Serve the deck in PATH, or every deck in the subfolders of PATH."""
-    if workers > 1 and not broker:
-        raise UserError(
-            f"--workers {workers} needs --broker redis://HOST:PORT/DB: "
-            "the processes must share the live state"
-        )
-    if broker:
-        _check_broker(broker)
-    if public_url is not None:
-        try:
-            public_url = hosts.check_public_url(public_url)
-        except ValueError as exc:
-            raise UserError(f"--public-url {public_url}: {exc}") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("watchfiles").setLevel(logging.WARNING)
-    assets = find_assets()
-    if (missing := assets.missing()) is not None:
-        raise UserError(missing)
-    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
-    state_dir = state_dir or statedir.default_state_dir(path)
-    secret = _prepare_state_dir(state_dir, secret)
-    sockets = _bind(host, port, workers > 1)
-    lan = run.lan_addresses() if host in run.WILDCARDS else []
-    settings = Settings(
-        decks=decks,
-        secret=secret,
-        state_dir=state_dir.resolve(),
+    options = startup.ServeOptions(
+        path=path,
         host=host,
-        port=int(sockets[0].getsockname()[1]),
-        allow_origins=tuple(o.rstrip("/") for o in allow_origins),
-        root=root,
+        port=port,
+        secret=secret,
+        state_dir=state_dir,
+        allow_origins=allow_origins,
         watch=not no_watch,
-        advertised_host=lan[0] if lan else None,
-        broker=broker,
-        public_url=public_url,
         access_log=access_log,
         interaction=not no_interaction,
+        show_qr=not no_qr and sys.stdout.isatty(),
+        open_browser=open_browser,
+        broker=broker,
+        public_url=public_url,
+        workers=workers,
     )
     try:
-        show_qr = not no_qr and sys.stdout.isatty()
-        opener = webbrowser.open if open_browser else None
-        run.serve(
-            settings, library, sockets, workers, show_qr=show_qr, path=str(path), open_url=opener
-        )
-    except sqlite3.Error as exc:
-        raise UserError(f"state database in {state_dir} cannot be used ({exc})") from None
-    except run.WorkerFailed as exc:
+        startup.serve(options)
+    except startup.StartError as exc:
         raise UserError(str(exc)) from None
 
 
-def _load_decks(path: Path, themes: Themes) -> tuple[dict[str, Path], DeckLibrary, Path | None]:
-    """The decks under ``path`` (id -> folder, and each loaded once so errors show
-    now), and the folder of decks to rescan (``None`` when ``path`` is one deck)."""
+def _library(path: Path) -> tuple[dict[str, Path], DeckLibrary, Path | None]:
     try:
-        decks = discover(path)
-        resolved = path.resolve()
-        named = single_file(path)
-        root = None if named is not None or resolved in decks.values() else resolved
-        sources = {deck_id: named for deck_id in decks} if named is not None else None
-        library = DeckLibrary(decks, root=root, themes=themes, sources=sources)
-        for deck_id in library.ids():
-            deck = library.get(deck_id)
-            for warning in deck.warnings if deck else ():
-                logging.getLogger("presenter").warning("deck %s: %s", deck_id, warning)
-    except DeckError as exc:
+        return startup.load_library(path)
+    except startup.StartError as exc:
         raise UserError(str(exc)) from None
-    return decks, library, root
-
-
-def _prepare_state_dir(state_dir: Path, secret: str | None) -> str:
-    """Make the state dir; return the secret (given, kept there, or made there)."""
-    try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        if not os.access(state_dir, os.W_OK | os.X_OK):
-            raise PermissionError(errno.EACCES, "permission denied")
-        statedir.keep_out_of_git(state_dir)
-        if not secret:
-            secret = auth.load_or_create_secret(state_dir)
-    except OSError as exc:
-        raise UserError(f"state dir {state_dir} is not writable ({exc.strerror or exc})") from None
-    if (weak := auth.weak_secret(secret)) is not None:
-        raise UserError(weak)
-    return secret
-
-
-def _bind(host: str, port: int, reuse_port: bool) -> list[socket.socket]:
-    try:
-        return run.bind(host, port, reuse_port)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise UserError(f"port {port} on {host} is already in use (try --port)") from None
-        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-
-
-def _check_broker(url: str) -> None:
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise UserError(f"--broker {url}: expected a redis:// URL")
-    try:
-        import redis
-    except ImportError:
-        raise UserError(
-            "--broker needs the redis package: pip install 'presenter[redis]'"
-        ) from None
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-        client.ping()
-        client.close()
-    except (redis.RedisError, ValueError) as exc:
-        raise UserError(f"cannot reach Redis at {url} ({exc})") from None
 
 
 @main.command()
@@ -274,10 +185,7 @@ def export(path: Path, out: Path, follow: str | None) -> None:
 
     from presenter.export import ExportError, export_site
 
-    assets = find_assets()
-    if (missing := assets.missing()) is not None:
-        raise UserError(missing)
-    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
+    decks, library, root = _library(path)
     try:
         done = asyncio.run(export_site(decks, library, out, root=root, follow=follow))
     except ExportError as exc:
@@ -315,13 +223,16 @@ def pdf(path: Path, out: Path, fragments: bool, notes: bool) -> None:
         raise UserError(f"{out} is a folder: give the PDF file to write")
     if not out.parent.is_dir() or not os.access(out.parent, os.W_OK | os.X_OK):
         raise UserError(f"cannot write {out} (its folder is missing or not writable)")
-    assets = find_assets()
-    if (missing := assets.missing()) is not None:
-        raise UserError(missing)
-    decks, library, root = _load_decks(path, themes_in(assets.reveal, assets.vendor))
+    decks, library, root = _library(path)
     if root is not None:
         raise UserError(f"{path} is a folder of decks: give one deck folder ({', '.join(decks)})")
     (deck_id, folder), *_ = decks.items()
+    if notes and out.resolve().is_relative_to(folder.resolve()):
+        # The deck folder's PDFs are served to the audience; notes never are.
+        raise UserError(
+            f"{out} is inside the deck folder, which the audience can fetch: "
+            "write a PDF with --notes somewhere else"
+        )
     try:
         printed = asyncio.run(
             print_deck(

@@ -4,7 +4,7 @@ The pages are the real server's (run in-process, :mod:`presenter.inprocess`):
 the audience page as the server renders it, so with no speaker notes. Every
 file it refers to (stylesheets and what they import, fonts, scripts, images,
 media) is fetched from that server and written next to it, and its URL made
-relative (see :mod:`presenter.core.export` for the layout); nothing the page
+relative (see :mod:`presenter.core.staticsite` for the layout); nothing the page
 does not refer to is copied.
 
 Two kinds of copy:
@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import tornado.httpclient
 
-from presenter.core import export as site
+from presenter.core import staticsite as site
 from presenter.inprocess import Running, running
 from presenter.library import DeckLibrary
 

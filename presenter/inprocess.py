@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from presenter import listener
 from presenter.app import Server, make_app
 from presenter.library import DeckLibrary
 from presenter.settings import Settings
@@ -47,29 +47,25 @@ async def running(
     logging.getLogger("presenter.access").setLevel(logging.ERROR)
     secret = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory(prefix="presenter-") as state:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sockets = listener.bind("127.0.0.1", 0)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", 0))
-            sock.listen(128)
-            sock.setblocking(False)
-            port = int(sock.getsockname()[1])
             settings = Settings(
                 decks=decks,
                 secret=secret,
                 state_dir=Path(state),
-                port=port,
+                port=int(sockets[0].getsockname()[1]),
                 root=root,
                 watch=False,
             )
             server = make_app(settings, library=library)
         except BaseException:
-            sock.close()
+            for sock in sockets:
+                sock.close()
             raise
-        http = server.serve([sock])
+        http = server.serve(sockets)
         try:
             await server.start()
-            yield Running(f"http://127.0.0.1:{port}", server, secret)
+            yield Running(f"http://127.0.0.1:{settings.port}", server, secret)
         finally:
             http.stop()
             await http.close_all_connections()

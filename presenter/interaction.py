@@ -132,6 +132,7 @@ class Interaction:
         self._talk: dict[str, DeckTalk] = {}
         self._loading: dict[str, asyncio.Future[DeckTalk]] = {}
         self._reading: dict[str, list[Record | Item]] = {}
+        self._rereading: dict[str, list[Item]] = {}
         self._due: dict[str, asyncio.TimerHandle] = {}
         self._publish_due: dict[str, asyncio.TimerHandle] = {}
         self._tapped: dict[str, dict[str, int]] = {}  # this process's, to publish
@@ -492,8 +493,51 @@ class Interaction:
             if item.deck in self._reading:
                 self._reading[item.deck].append(item)
             return
+        if item.deck in self._rereading:
+            self._rereading[item.deck].append(item)
         self._apply_item(talk, item)
         self._schedule(item.deck)
+
+    def backend_status(self, up: bool) -> None:
+        """The backend is reachable again (``up``): what other processes stored
+        while this one could not hear them is read anew."""
+        if up:
+            task = asyncio.ensure_future(self._reread())
+            task.add_done_callback(_log_failure)
+
+    async def _reread(self) -> None:
+        for deck, talk in list(self._talk.items()):
+            heard: list[Item] = []
+            self._rereading[deck] = heard
+            try:
+                fresh = await self._read_stored(deck)
+            except Unavailable:
+                continue  # gone again: the next "up" reads it
+            finally:
+                self._rereading.pop(deck, None)
+            self._take_fresh(deck, talk, fresh)
+            for item in heard:  # heard while reading, maybe after what was read
+                self._apply_item(talk, item)
+            self._schedule(deck)
+
+    def _take_fresh(self, deck: str, talk: DeckTalk, fresh: DeckTalk) -> None:
+        """Make ``talk`` what was just read (``fresh``), marking what differs."""
+        for qid in talk.questions.keys() | fresh.questions.keys():
+            same = talk.questions.get(qid) == fresh.questions.get(qid)
+            if not same or talk.upvotes.get(qid, set()) != fresh.upvotes.get(qid, set()):
+                talk.dirty_questions.add(qid)
+        talk.questions, talk.upvotes = fresh.questions, fresh.upvotes
+        for key in talk.ballots.keys() | fresh.ballots.keys():
+            if talk.ballots.get(key) != fresh.ballots.get(key):
+                talk.dirty_polls.add(key[0])
+        talk.ballots = fresh.ballots
+        if fresh.qa_seq > talk.qa_seq:
+            talk.qa, talk.qa_seq = fresh.qa, fresh.qa_seq
+            talk.dirty_qa = True
+        for poll, seq in fresh.poll_seqs.items():
+            if seq > talk.poll_seqs.get(poll, 0):
+                talk.polls[poll], talk.poll_seqs[poll] = fresh.polls[poll], seq
+                talk.dirty_polls.add(poll)
 
     def heard_event(self, event: Event) -> None:
         """An event from the backend (any process, this one too)."""

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable
 
 import tornado.httpserver
+import tornado.netutil
 import tornado.web
 from tornado.ioloop import IOLoop
 
@@ -27,6 +28,7 @@ log = logging.getLogger("presenter")
 
 MAX_BODY = 64 * 1024
 IDLE_TIMEOUT = 15.0
+LISTEN_BACKLOG = 4096  # connect storms: a room joining at once
 ACCEPT_PAUSE = 0.5  # seconds without accepting after running out of descriptors
 _OUT_OF_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
@@ -79,6 +81,17 @@ class PausingSocket(socket.socket):
     def _resume(self, fd: int) -> None:
         if self.fileno() == fd:  # not closed meanwhile
             IOLoop.current().update_handler(fd, IOLoop.READ)
+
+
+def bind(host: str, port: int, reuse_port: bool = False) -> list[socket.socket]:
+    """Listening sockets for ``host:port`` (``port`` 0: the kernel picks one).
+
+    Raises:
+        OSError: the address is in use or cannot be listened on.
+    """
+    return tornado.netutil.bind_sockets(
+        port, address=host, reuse_port=reuse_port, backlog=LISTEN_BACKLOG
+    )
 
 
 def make_http_server(

@@ -16,7 +16,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from presenter.backend import Backend, EventListener, ItemListener, RecordListener
+from presenter.backend import (
+    Backend,
+    EventListener,
+    ItemListener,
+    RecordListener,
+    StatusListener,
+)
 from presenter.core import protocol
 from presenter.core.errors import Unavailable
 from presenter.core.frames import Frame
@@ -48,6 +54,7 @@ class LiveState:
         self._moves: list[Callable[[str, SlideState, SlideState], Awaitable[None]]] = []
         self._items: list[ItemListener] = []
         self._events: list[EventListener] = []
+        self._statuses: list[StatusListener] = []
 
     @property
     def backend(self) -> Backend:
@@ -59,15 +66,20 @@ class LiveState:
         records: RecordListener | None = None,
         items: ItemListener | None = None,
         events: EventListener | None = None,
+        status: StatusListener | None = None,
     ) -> None:
         """Also tell these about what the backend reports: records of kinds other
-        than the slide and the timer, items, events. Call before :meth:`start`."""
+        than the slide and the timer, items, events, and when it is reachable
+        again after an outage (what was missed meanwhile is theirs to read
+        anew). Call before :meth:`start`."""
         if records is not None:
             self._others.append(records)
         if items is not None:
             self._items.append(items)
         if events is not None:
             self._events.append(events)
+        if status is not None:
+            self._statuses.append(status)
 
     def on_move(self, listener: Callable[[str, SlideState, SlideState], Awaitable[None]]) -> None:
         """Also await ``listener(deck, before, after)`` after each change of a deck's
@@ -212,16 +224,19 @@ class LiveState:
             self._tell(listener, event)
 
     @staticmethod
-    def _tell(listener: Callable[[Any], None], what: Record | Item | Event) -> None:
+    def _tell(listener: Callable[[Any], None], what: Record | Item | Event | bool) -> None:
         # One listener's bug must not stop the others, nor the backend's reader.
         try:
             listener(what)
         except Exception:
-            log.exception("a listener failed on %s of deck %s", type(what).__name__, what.deck)
+            about = what if isinstance(what, bool) else f"{type(what).__name__} of {what.deck}"
+            log.exception("a listener failed on %s", about)
 
     def _status(self, up: bool) -> None:
+        for listener in self._statuses:
+            self._tell(listener, up)
         if not up:
-            frame = protocol.error("unavailable", "the shared state (Redis) is unavailable")
+            frame = protocol.error("unavailable", "the shared state is unavailable")
             for deck in self._hub.decks():
                 self._hub.broadcast_presenters(deck, frame)
             return

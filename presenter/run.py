@@ -20,7 +20,6 @@ import urllib.parse
 from collections.abc import Callable
 
 import click
-import tornado.netutil
 
 from presenter import __version__, listener, qr, statedir
 from presenter.app import make_app
@@ -31,23 +30,11 @@ from presenter.settings import Settings
 # A room joining at once is a connect storm: Tornado's default backlog of 128
 # drops SYNs (each costing the browser a 1 s retransmit). The kernel caps it
 # at net.core.somaxconn.
-LISTEN_BACKLOG = 4096
 WILDCARDS = hosts.WILDCARDS
 
 
 class WorkerFailed(Exception):
     """A worker process exited before it could serve."""
-
-
-def bind(host: str, port: int, reuse_port: bool = False) -> list[socket.socket]:
-    """Listening sockets for ``host:port`` (``port`` 0: the kernel picks one).
-
-    Raises:
-        OSError: the address is in use or cannot be listened on.
-    """
-    return tornado.netutil.bind_sockets(
-        port, address=host, reuse_port=reuse_port, backlog=LISTEN_BACKLOG
-    )
 
 
 def serve(
@@ -111,9 +98,7 @@ def _serve_workers(
                 sock.close()
             code = 0
             try:
-                own = tornado.netutil.bind_sockets(
-                    settings.port, address=settings.host, reuse_port=True, backlog=LISTEN_BACKLOG
-                )
+                own = listener.bind(settings.host, settings.port, reuse_port=True)
 
                 def ready() -> None:
                     os.write(ready_write, b"1")

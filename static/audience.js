@@ -185,9 +185,7 @@ function follow(Reveal) {
     message: (msg) => {
       if (talk && talk.handle(msg)) return;
       if (msg.type === 'reload') {
-        mirror.busy = true;
-        reloadInPlace(Reveal).then((done) => {
-          mirror.busy = false;
+        mirror.during(() => reloadInPlace(Reveal)).then((done) => {
           if (!done) window.location.reload();
           else if (following) mirror.apply(live.state);
         });

@@ -129,12 +129,7 @@ export class Driver {
   async reload() {
     // The frame's slides are swapped under us: what reveal.js reports meanwhile
     // is not the speaker's doing.
-    this.mirror.busy = true;
-    try {
-      if (this.hooks.reload) await this.hooks.reload();
-    } finally {
-      this.mirror.busy = false;
-    }
+    if (this.hooks.reload) await this.mirror.during(() => this.hooks.reload());
     this.shape = deckShape(this.Reveal);
     const nearest = nearestPosition(this.shape, this.live.state);
     this.apply(nearest);

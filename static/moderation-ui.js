@@ -285,6 +285,15 @@ export function createDesk(view, hooks = {}) {
       }
       return pollsAt(settings.polls, state.indexh, state.indexv, domIds);
     },
+    /**
+     * The deck frames' slides, and their poll widgets, were rebuilt (a live
+     * reload); polls may have moved: learn where, and fill the widgets again.
+     */
+    async reloaded() {
+      if (!desk.enabled) return;
+      await desk.refreshSpecs();
+      desk.forwardAll();
+    },
     /** Forward a poll frame to the deck frames' own poll widgets. */
     forward(frame) {
       for (const iframe of desk.frames) {

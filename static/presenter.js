@@ -219,6 +219,80 @@ function mountInteraction(view) {
   return desk;
 }
 
+/**
+ * The speaker view's own keys, beside the shared ones: Home, End, the
+ * overview, the timer. Returns the key handler `mountSpeaker` asks for;
+ * `blocked()` says a dialog has the keyboard.
+ */
+function speakerKeys(v, blocked) {
+  const { current } = v;
+  const resetTimer = () => v.timerAction('reset');
+  current.addKeyBinding({ keyCode: 84, key: 'T', description: 'Reset the timer' }, resetTimer);
+  const keys = {
+    Home: () => current.slide(0, 0), End: () => current.slide(Number.MAX_SAFE_INTEGER, 0),
+    o: () => current.toggleOverview(), O: () => current.toggleOverview(),
+    t: resetTimer, T: resetTimer,
+  };
+  // In the overview the arrows move between slides, as in reveal.js itself;
+  // stepping through fragments there would reveal what the speaker cannot see.
+  const inOverview = {
+    ArrowRight: () => current.right(), ArrowLeft: () => current.left(),
+    ArrowDown: () => current.down(), ArrowUp: () => current.up(),
+  };
+  return (event) => {
+    if (blocked()) return false;
+    return (current.isOverview() && inOverview[event.key]) || keys[event.key] || null;
+  };
+}
+
+/** The toolbar: navigation, blackout, overview, layout, notes size, timer reset. */
+function wireButtons(view, preview, resizeNotes) {
+  const { current, driver } = view;
+  $('prev').addEventListener('click', () => current.prev());
+  $('next').addEventListener('click', () => current.next());
+  $('first').addEventListener('click', () => current.slide(0, 0));
+  $('last').addEventListener('click', () => current.slide(Number.MAX_SAFE_INTEGER, 0));
+  $('blackout').addEventListener('click', () => current.togglePause());
+  $('overview').addEventListener('click', () => current.toggleOverview());
+  $('share-overview').addEventListener('change', (event) => driver.setShareOverview(event.target.checked));
+  $('layout-toggle').addEventListener('click', () => {
+    setLayout(LAYOUTS[(LAYOUTS.indexOf(document.body.dataset.layout) + 1) % LAYOUTS.length]);
+    current.layout();
+    preview.layout();
+  });
+  $('notes-smaller').addEventListener('click', () => resizeNotes(-2));
+  $('notes-larger').addEventListener('click', () => resizeNotes(2));
+  $('timer-reset').addEventListener('click', () => view.timerAction('reset'));
+}
+
+/** The clock and pacing, beside the timer the shared module renders. */
+function showClock(view) {
+  $('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const status = pace(view.plan, slideIndex(view.shape, view.driver.state()), view.timer.elapsed());
+  const box = $('pacing');
+  box.dataset.status = status ? status.status : 'none';
+  if (status) {
+    const words = { ahead: 'ahead', 'on-time': 'on time', behind: 'behind' };
+    const amount = status.status === 'on-time' ? `${formatDuration(status.seconds)} left` : formatDuration(status.seconds);
+    $('pacing-text').textContent = `${words[status.status]} · ${amount}`;
+  }
+}
+
+/** The outline's title filter and jump-to-number box. */
+function wireOutline(view, outline) {
+  $('outline-filter').addEventListener('input', (event) => outline.apply(event.target.value));
+  $('outline-jump-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const field = $('outline-jump');
+    const at = positionOf(view.shape, Number.parseInt(field.value, 10));
+    field.classList.toggle('invalid', !at);
+    if (at) {
+      field.value = '';
+      view.current.slide(at.h, at.v);
+    }
+  });
+}
+
 async function main() {
   setLayout(prefs.get('layout', 'classic'));
   let notesSize = setNotesSize(prefs.get('notesSize', 22));
@@ -252,88 +326,26 @@ async function main() {
     message: (v, msg) => { if (desk) desk.take(msg); },
     reloaded: async (v) => {
       previewTarget = null;
-      if (desk && desk.enabled) {
-        // The frames' slides, and their poll widgets, were rebuilt; polls may
-        // have moved: know where before the view lands on a slide again.
-        await desk.refreshSpecs();
-        desk.forwardAll();
-      }
+      // Before the view lands on a slide again: its polls may have moved.
+      if (desk) await desk.reloaded();
       $('pacing').hidden = !v.plan;
       outline.build(v);
       outline.show(v.driver.state());
     },
     loginHint: 'Not signed in as presenter: open this page with the presenter link.',
     timerLabels: { start: 'Start', pause: 'Pause', resume: 'Resume' },
-    keys: (v) => {
-      const { current } = v;
-      const resetTimer = () => v.timerAction('reset');
-      current.addKeyBinding({ keyCode: 84, key: 'T', description: 'Reset the timer' }, resetTimer);
-      const keys = {
-        Home: () => current.slide(0, 0), End: () => current.slide(Number.MAX_SAFE_INTEGER, 0),
-        o: () => current.toggleOverview(), O: () => current.toggleOverview(),
-        t: resetTimer, T: resetTimer,
-      };
-      // In the overview the arrows move between slides, as in reveal.js itself;
-      // stepping through fragments there would reveal what the speaker cannot see.
-      const inOverview = {
-        ArrowRight: () => current.right(), ArrowLeft: () => current.left(),
-        ArrowDown: () => current.down(), ArrowUp: () => current.up(),
-      };
-      return (event) => {
-        if (dialog && dialog.open) return false;
-        return (current.isOverview() && inOverview[event.key]) || keys[event.key] || null;
-      };
-    },
+    keys: (v) => speakerKeys(v, () => dialog && dialog.open),
   });
   if (!view) return;
-  const { current, driver } = view;
   const preview = view.reveals[1];
-
-  $('prev').addEventListener('click', () => current.prev());
-  $('next').addEventListener('click', () => current.next());
-  $('first').addEventListener('click', () => current.slide(0, 0));
-  $('last').addEventListener('click', () => current.slide(Number.MAX_SAFE_INTEGER, 0));
-  $('blackout').addEventListener('click', () => current.togglePause());
-  $('overview').addEventListener('click', () => current.toggleOverview());
-  $('share-overview').addEventListener('change', (event) => driver.setShareOverview(event.target.checked));
-  $('layout-toggle').addEventListener('click', () => {
-    setLayout(LAYOUTS[(LAYOUTS.indexOf(document.body.dataset.layout) + 1) % LAYOUTS.length]);
-    current.layout();
-    preview.layout();
-  });
-  $('notes-smaller').addEventListener('click', () => { notesSize = setNotesSize(notesSize - 2); });
-  $('notes-larger').addEventListener('click', () => { notesSize = setNotesSize(notesSize + 2); });
+  wireButtons(view, preview, (delta) => { notesSize = setNotesSize(notesSize + delta); });
   dialog = joinCodes(view.config);
-  $('timer-reset').addEventListener('click', () => view.timerAction('reset'));
-
-  // The clock and pacing, beside the timer the shared module renders.
-  const renderClock = () => {
-    $('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    const status = pace(view.plan, slideIndex(view.shape, driver.state()), view.timer.elapsed());
-    const box = $('pacing');
-    box.dataset.status = status ? status.status : 'none';
-    if (status) {
-      const words = { ahead: 'ahead', 'on-time': 'on time', behind: 'behind' };
-      const amount = status.status === 'on-time' ? `${formatDuration(status.seconds)} left` : formatDuration(status.seconds);
-      $('pacing-text').textContent = `${words[status.status]} · ${amount}`;
-    }
-  };
   $('pacing').hidden = !view.plan;
   outline.build(view);
-  $('outline-filter').addEventListener('input', (event) => outline.apply(event.target.value));
-  $('outline-jump-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const field = $('outline-jump');
-    const at = positionOf(view.shape, Number.parseInt(field.value, 10));
-    field.classList.toggle('invalid', !at);
-    if (at) {
-      field.value = '';
-      current.slide(at.h, at.v);
-    }
-  });
+  wireOutline(view, outline);
   desk = mountInteraction(view);
-  renderClock();
-  setInterval(renderClock, 250);
+  showClock(view);
+  setInterval(() => showClock(view), 250);
   if (desk.enabled) setInterval(desk.renderTally, 250);
   await goLive(view, {
     preview,

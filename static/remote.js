@@ -71,14 +71,8 @@ async function main() {
       if (desk && desk.enabled) desk.slideChanged();
     },
     message: (v, msg) => { if (desk) desk.take(msg); },
-    reloaded: async () => {
-      if (desk && desk.enabled) {
-        // The frame's slides, and its poll widgets, were rebuilt; polls may
-        // have moved: know where before the view lands on a slide again.
-        await desk.refreshSpecs();
-        desk.forwardAll();
-      }
-    },
+    // Before the view lands on a slide again: its polls may have moved.
+    reloaded: async () => { if (desk) await desk.reloaded(); },
     loginHint: 'Not signed in as presenter: scan the code on the speaker view again.',
     timerLabels: { start: 'Start timer', pause: 'Pause timer', resume: 'Resume timer' },
   });

@@ -45,9 +45,10 @@ export const STATE_EVENTS = [
 
 /**
  * Shows server states in a reveal.js instance. While it applies one, and
- * while `busy` is set by hand (a live reload swapping the slides), the
- * instance's events are not the viewer's doing: listeners check `busy` so a
- * state from the server is never taken for a local change and echoed back.
+ * during other work that changes it (`during`: a live reload swapping the
+ * slides), the instance's events are not the viewer's doing: listeners check
+ * `busy` so a state from the server is never taken for a local change and
+ * echoed back.
  */
 export class Mirror {
   constructor(Reveal) {
@@ -58,14 +59,29 @@ export class Mirror {
   /** Show `state` (wire form) unless it is already shown; return whether it changed anything. */
   apply(state) {
     if (sameState(this.Reveal.getState(), state)) return false;
+    this.during(() => this.Reveal.setState(toReveal(state)));
+    return true;
+  }
+
+  /**
+   * Run `work` (which may return a promise) with `busy` set: what the
+   * instance reports meanwhile is not the viewer's doing. Resolves to its result.
+   */
+  during(work) {
     const was = this.busy;
     this.busy = true;
+    let result;
     try {
-      this.Reveal.setState(toReveal(state));
-    } finally {
+      result = work();
+    } catch (error) {
       this.busy = was;
+      throw error;
     }
-    return true;
+    if (!(result instanceof Promise)) {
+      this.busy = was;
+      return result;
+    }
+    return result.finally(() => { this.busy = was; });
   }
 }
 

@@ -135,6 +135,8 @@ class SlowProxy:
     The first ``fast`` connections pass untouched (``presenter serve`` pings Redis once
     before it starts); on later ones every chunk Redis sends waits ``delay`` seconds.
     That makes "the process is not done reading Redis yet" last long enough to test.
+    :meth:`cut` drops every connection and refuses new ones until :meth:`mend`:
+    a process that cannot reach Redis while others can.
     """
 
     def __init__(self, upstream_port: int, delay: float, fast: int = 1) -> None:
@@ -148,6 +150,7 @@ class SlowProxy:
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
         self._closed = threading.Event()
+        self._refusing = threading.Event()
         accept = threading.Thread(target=self._accept, daemon=True)
         accept.start()
         self._threads.append(accept)
@@ -164,6 +167,9 @@ class SlowProxy:
                 continue
             except OSError:
                 return
+            if self._refusing.is_set():
+                client.close()
+                continue
             client.settimeout(None)
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             self._sockets += [client, upstream]
@@ -191,12 +197,24 @@ class SlowProxy:
             with contextlib.suppress(OSError):
                 target.shutdown(socket.SHUT_WR)
 
+    def cut(self) -> None:
+        """Drop every connection, and refuse new ones until :meth:`mend`."""
+        self._refusing.set()
+        self._drop()
+
+    def mend(self) -> None:
+        """Take connections again."""
+        self._refusing.clear()
+
     def close(self) -> None:
         self._closed.set()
         self.listener.close()
+        self._drop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _drop(self) -> None:
         for sock in self._sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
-        for thread in self._threads:
-            thread.join(timeout=5)

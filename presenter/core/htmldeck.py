@@ -29,6 +29,7 @@ from presenter.core.notes import (
     PluginSeparators,
     cut_plugin_notes,
     strip_html_notes,
+    strip_section_notes,
     strip_text_notes,
 )
 from presenter.core.polls import PollSpec, make_spec, unique_ids
@@ -233,7 +234,7 @@ class _Renderer:
         if separators.notes:
             self.notes_separators.add(separators.notes)
         # Notes on the section itself belong to its first slide; the plugin drops them.
-        extra = strip_html_notes_shallow(section)
+        extra = strip_section_notes(section)
         reference = section.get("data-markdown") or ""
         if reference:
             path = markdown_path(reference)
@@ -282,7 +283,7 @@ class _Renderer:
                 self.collect_polls(top, h, 0)
                 continue
             # Notes written on the stack itself belong to its first slide.
-            stack_notes = strip_html_notes_shallow(top)
+            stack_notes = strip_section_notes(top)
             v = 0
             for slide in inner:
                 if slide.has("data-markdown"):
@@ -295,33 +296,6 @@ class _Renderer:
                         notes = [*notes, *stack_notes]
                     self.slides.add(h, v, title, notes)
                     v += 1
-
-
-def strip_html_notes_shallow(section: htmltree.Element) -> list[str]:
-    """Remove the notes of ``section`` itself: its ``data-notes`` and the
-    ``<aside class="notes">`` that are not inside a nested section."""
-    found: list[str] = []
-    value = section.get("data-notes")
-    if value is not None:
-        found.append(html.escape(value))
-        section.remove_attr("data-notes")
-    for element in list(_own_elements(section)):
-        if element.tag == "aside" and "notes" in element.classes:
-            found.append(element.inner_html())
-            element.remove()
-    return found
-
-
-def _own_elements(section: htmltree.Element) -> list[htmltree.Element]:
-    # A template's content is text, whatever it looks like: its notes are the
-    # plugin's to place (see cut_plugin_notes).
-    found: list[htmltree.Element] = []
-    for child in section.children:
-        if isinstance(child, htmltree.Element) and child.tag != "section":
-            found.append(child)
-            if child.tag not in ("script", "textarea") and not child.has("data-template"):
-                found.extend(_own_elements(child))
-    return found
 
 
 def _top_sections(container: htmltree.Element) -> list[htmltree.Element]:

@@ -39,6 +39,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from presenter.core import htmltree
 from presenter.core.errors import DeckError
 from presenter.core.math import protect_math
 from presenter.core.notes import PLUGIN_NOTES, js_regex, strip_text_notes
@@ -51,6 +52,7 @@ DEFAULT_VERTICAL_SEPARATOR = r"^(\r\n?|\n)----[ \t]*(\r\n?|\n)$"
 # What the plugin is told for our one-slide sections: never split again.
 _NEVER = "(?!)"
 _SLIDE_COMMENT = re.compile(r"<!--\s*\.slide:(.*?)-->", re.DOTALL)
+_HEADING_TAG = re.compile(r"<h[123]\b", re.IGNORECASE)
 _FENCE_LINE = re.compile(r"^[\s>]*(`{3,}|~{3,})[ \t]*$")
 
 
@@ -327,20 +329,19 @@ def _one_line(match: re.Match[str]) -> str:
 
 
 def _title(markdown: str) -> str:
-    tokens = _blocks().parse(markdown)
-    for index, token in enumerate(tokens):
+    """The slide's title by :func:`htmltree.heading_text`, the one rule for
+    titles; only the block holding the first heading is rendered for it."""
+    lines = markdown.split("\n")
+    for token in _blocks().parse(markdown):
+        if token.map is None:
+            continue
         if token.type == "heading_open" and token.tag in ("h1", "h2", "h3"):
-            inline = _markdown().parseInline(tokens[index + 1].content)[0]
-            words = "".join(
-                child.content
-                for child in inline.children or []
-                if child.type in ("text", "code_inline")
-            )
-            return " ".join(words.split())
-        if token.type == "html_block":
-            found = re.search(r"<h([123])\b[^>]*>(.*?)</h\1>", token.content, re.S | re.I)
-            if found:
-                return " ".join(re.sub(r"<[^>]+>", "", found.group(2)).split())
+            block = "\n".join(lines[token.map[0] : token.map[1]])
+        elif token.type == "html_block" and _HEADING_TAG.search(token.content):
+            block = token.content
+        else:
+            continue
+        return htmltree.heading_text(htmltree.parse(render_fragment(block)))
     return ""
 
 

@@ -48,14 +48,42 @@ def strip_html_notes(root: htmltree.Element) -> list[str]:
     """Remove ``<aside class="notes">`` and ``data-notes`` below ``root``; return their HTML."""
     found: list[str] = []
     for element in list(root.iter()):
-        if element.tag == "aside" and "notes" in element.classes and element.parent is not None:
+        _take_notes(element, found)
+    return found
+
+
+def strip_section_notes(section: htmltree.Element) -> list[str]:
+    """Remove the notes of ``section`` itself: its ``data-notes`` and the
+    ``<aside class="notes">`` that are not inside a nested section (nor in a
+    template, whose text is the markdown plugin's: see :func:`cut_plugin_notes`)."""
+    found: list[str] = []
+    _take_notes(section, found, asides=False)
+    for element in _own_elements(section):
+        _take_notes(element, found, attributes=False)
+    return found
+
+
+def _take_notes(
+    element: htmltree.Element, found: list[str], *, asides: bool = True, attributes: bool = True
+) -> None:
+    if asides and element.tag == "aside" and "notes" in element.classes:
+        if element.parent is not None:
             found.append(element.inner_html())
             element.remove()
-            continue
-        notes = element.get("data-notes")
-        if notes is not None:
-            found.append(escape(notes))
-            element.remove_attr("data-notes")
+        return
+    notes = element.get("data-notes") if attributes else None
+    if notes is not None:
+        found.append(escape(notes))
+        element.remove_attr("data-notes")
+
+
+def _own_elements(section: htmltree.Element) -> list[htmltree.Element]:
+    found: list[htmltree.Element] = []
+    for child in section.children:
+        if isinstance(child, htmltree.Element) and child.tag != "section":
+            found.append(child)
+            if child.tag not in ("script", "textarea") and not child.has("data-template"):
+                found.extend(_own_elements(child))
     return found
 
 

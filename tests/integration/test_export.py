@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from presenter.assets import find_assets
-from presenter.core import export as site
+from presenter.core import staticsite as site
 from presenter.export import ExportError, export_site
 from presenter.library import DeckLibrary, discover, themes_in
 from tests.export_support import PIXEL_PNG, SECRETS, write_all
@@ -202,6 +202,12 @@ def test_cli_pdf_errors_are_one_line(tmp_path: Path) -> None:
     assert_one_error_line(
         run_cli("pdf", str(root / "md"), str(tmp_path / "no" / "where.pdf")), "cannot write"
     )
+    # Notes never go where the deck's files are served from.
+    inside = root / "md" / "handout.pdf"
+    assert_one_error_line(
+        run_cli("pdf", str(root / "md"), str(inside), "--notes"), "inside the deck folder"
+    )
+    assert not inside.exists()
 
 
 def test_page_config_survives_a_round_trip() -> None:

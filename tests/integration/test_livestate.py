@@ -22,16 +22,21 @@ import pytest
 from presenter.backend import Backend
 from presenter.backend.local import LocalBackend, SqliteStore
 from presenter.backend.redis import RedisBackend
+from presenter.core.decks import Deck, markdown_deck
 from presenter.core.errors import Unavailable
-from presenter.core.session import Snapshot
+from presenter.core.questions import Question
+from presenter.core.session import Event, Item, Snapshot
 from presenter.core.state import SlideState
 from presenter.hub import Hub
+from presenter.interaction import Interaction
+from presenter.library import themes_in
 from presenter.livestate import LiveState
-from tests.helpers import TIMEOUT_FACTOR
-from tests.redis_support import RedisServer
+from tests.helpers import ROOT, TIMEOUT_FACTOR
+from tests.redis_support import RedisServer, SlowProxy
 from tests.unit.fakes import FakeConnection
 
 DECKS = ["talk", "other"]
+THEMES = themes_in(ROOT / "node_modules" / "reveal.js" / "dist", ROOT / "node_modules")
 
 
 @dataclass
@@ -202,3 +207,75 @@ async def test_two_processes_share_changes_and_numbering(make_live: MakeLive) ->
         await until(lambda p=process: len(p.states()) == 3, "three broadcasts")
         assert [f["seq"] for f in process.states()] == [1, 2, 3]
         assert process.live.snapshot("talk") == Snapshot("talk", 3, SlideState(indexh=3))
+
+
+async def test_items_are_stored_heard_and_loaded(make_live: MakeLive) -> None:
+    process = await make_live()
+    backend = process.live.backend
+    heard: list[Item] = []
+    process.live.listen(items=heard.append)
+    assert await backend.put_item("talk", "q", "a", {"text": "first"}) is True
+    assert await backend.put_item("talk", "q", "a", {"text": "first"}) is False  # no change
+    assert await backend.put_item("talk", "q", "b", {"text": "second"}) is True
+    await until(lambda: len(heard) == 2, "two stored items heard")
+    assert heard[0] == Item("talk", "q", "a", {"text": "first"})
+    loaded = {item.key: item.value for item in await backend.load_items("talk")}
+    assert loaded == {"a": {"text": "first"}, "b": {"text": "second"}}
+    assert await backend.load_items("other") == []
+    assert await backend.put_item("talk", "q", "a", None) is True  # deleted
+    await until(lambda: len(heard) == 3, "the deletion heard")
+    assert heard[2].value is None
+    assert [item.key for item in await backend.load_items("talk")] == ["b"]
+
+
+async def test_events_are_heard_and_never_stored(make_live: MakeLive) -> None:
+    process = await make_live()
+    heard: list[Event] = []
+    process.live.listen(events=heard.append)
+    event = Event("talk", "reactions", {"👏": 2}, "origin-1")
+    await process.live.backend.publish(event)
+    await until(lambda: heard == [event], "the event")
+    assert await process.live.backend.load_items("talk") == []
+    assert await process.live.backend.load("talk", "reactions") is None
+
+
+def question_deck(deck_id: str) -> Deck:
+    return markdown_deck(deck_id, Path(deck_id), "# Q&A\n", Path("slides.md"), THEMES)
+
+
+@pytest.mark.parametrize("storage", ["redis"], indirect=True)  # SQLite is one process's
+async def test_questions_stored_while_a_process_was_deaf_reach_it_when_it_hears_again(
+    storage: Storage,
+) -> None:
+    assert storage.redis is not None
+    # This process reaches Redis through a proxy that can cut it off; the other directly.
+    proxy = SlowProxy(storage.redis.port, delay=0.0, fast=0)
+    hub = Hub(presence_interval=60)
+    live = LiveState(RedisBackend(proxy.url, retry=0.05), hub)
+    interaction = Interaction(live.backend, hub, question_deck, flush_interval=0.01)
+    statuses: list[bool] = []
+    live.listen(interaction.heard_record, interaction.heard_item, status=statuses.append)
+    live.listen(status=interaction.backend_status)
+    other = RedisBackend(storage.redis.url, retry=0.05)
+    await live.start(DECKS)
+    await other.start(lambda _: None, lambda _: None)
+    try:
+        await interaction.start(["talk"])
+        assert await interaction.questions_export("talk") == []
+        proxy.cut()
+        await until(lambda: statuses[-1:] == [False], "this process cut off")
+        asked = Question("q1", "Asked meanwhile?", "", 1, "someone")
+        await other.put_item("talk", "q", "q1", asked.to_json())
+        proxy.mend()
+        await until(lambda: statuses[-1:] == [True], "this process hearing again")
+        deadline = asyncio.get_running_loop().time() + 5 * TIMEOUT_FACTOR
+        while not await interaction.questions_export("talk"):
+            assert asyncio.get_running_loop().time() < deadline, "the question was never read"
+            await asyncio.sleep(0.02)
+        assert [q["id"] for q in await interaction.questions_export("talk")] == ["q1"]
+    finally:
+        interaction.stop()
+        await other.stop()
+        hub.close()
+        await live.stop()
+        proxy.close()

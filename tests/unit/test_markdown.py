@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from presenter.core import htmltree
 from presenter.core.errors import DeckError
-from presenter.core.markdown import RenderedMarkdown, render_markdown
+from presenter.core.markdown import RenderedMarkdown, render_fragment, render_markdown
 
 PATH = Path("deck/slides.md")
 
@@ -365,3 +366,19 @@ def test_wrong_shaped_front_matter_values_name_their_line(front: str, line: int)
         render_markdown(f"---\n{front}---\n# x\n", Path("slides.md"))
     assert caught.value.line == line
     assert f"slides.md:{line}:" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("slide", "title"),
+    [
+        ("## Plain *emphasis* and `code`", "Plain emphasis and code"),
+        ('<h1 title="a>b">From HTML</h1>', "From HTML"),
+        ("Setext title\n============", "Setext title"),
+        ("#### Too deep\n\n## The title", "The title"),
+        ("Just text", ""),
+    ],
+)
+def test_titles_follow_the_one_rule_for_markdown_and_html_decks(slide: str, title: str) -> None:
+    assert render(f"{slide}\n").slides[0].title == title
+    page = htmltree.parse(render_fragment(slide))
+    assert htmltree.heading_text(page) == title

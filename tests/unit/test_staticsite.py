@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from presenter.core import export as site
+from presenter.core import staticsite as site
 
 
 def urls(refs: list[site.Reference]) -> list[str]:
