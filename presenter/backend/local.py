@@ -262,33 +262,6 @@ class SqliteStore:
         self._reader.close()
 
 
-class MemoryStore:
-    """Records kept in memory only (for tests and throwaway servers)."""
-
-    def __init__(self) -> None:
-        self._rows: dict[tuple[str, str], Record] = {}
-        self._items: dict[tuple[str, str, str], Item] = {}
-
-    def load(self, deck: str, kind: str) -> Record | None:
-        return self._rows.get((deck, kind))
-
-    async def save(self, record: Record) -> None:
-        self._rows[(record.deck, record.kind)] = record
-
-    def load_items(self, deck: str) -> list[Item]:
-        return [item for item in self._items.values() if item.deck == deck]
-
-    async def save_item(self, item: Item) -> None:
-        if item.value is None:
-            self._items.pop((item.deck, item.coll, item.key), None)
-        else:
-            self._items[(item.deck, item.coll, item.key)] = item
-
-    def close(self) -> None:
-        self._rows.clear()
-        self._items.clear()
-
-
 class LocalBackend:
     """The backend of a single process: a :class:`Store` and in-process fan-out.
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from presenter.core.frames import Frame
 from presenter.core.protocol import Role
+from presenter.core.session import Item, Record
 from tests.helpers import TIMEOUT_FACTOR
 
 # How long a condition is polled for before a test gives up.
@@ -63,3 +64,30 @@ async def until(condition: Callable[[], bool], what: str) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"{what}: not within {WAIT:.1f}s")
         await asyncio.sleep(0.005)
+
+
+class MemoryStore:
+    """A :class:`presenter.backend.local.Store` in memory: records and items, no file."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], Record] = {}
+        self._items: dict[tuple[str, str, str], Item] = {}
+
+    def load(self, deck: str, kind: str) -> Record | None:
+        return self._rows.get((deck, kind))
+
+    async def save(self, record: Record) -> None:
+        self._rows[(record.deck, record.kind)] = record
+
+    def load_items(self, deck: str) -> list[Item]:
+        return [item for item in self._items.values() if item.deck == deck]
+
+    async def save_item(self, item: Item) -> None:
+        if item.value is None:
+            self._items.pop((item.deck, item.coll, item.key), None)
+        else:
+            self._items[(item.deck, item.coll, item.key)] = item
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._items.clear()

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from presenter.backend.local import LocalBackend, MemoryStore, SqliteStore
+from presenter.backend.local import LocalBackend, SqliteStore
 from presenter.core.errors import Unavailable
 from presenter.core.session import SLIDE, Item, Record, Snapshot
 from presenter.core.state import SlideState
+from tests.unit.fakes import MemoryStore
 
 SNAPSHOT = Snapshot("talk", 7, SlideState(indexh=3, indexv=1, indexf=-1, paused=True)).record()
 
