@@ -331,17 +331,16 @@ def _one_line(match: re.Match[str]) -> str:
 def _title(markdown: str) -> str:
     """The slide's title by :func:`htmltree.heading_text`, the one rule for
     titles; only the block holding the first heading is rendered for it."""
-    lines = markdown.split("\n")
-    for token in _blocks().parse(markdown):
-        if token.map is None:
-            continue
+    tokens = _blocks().parse(markdown)
+    for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h1", "h2", "h3"):
-            block = "\n".join(lines[token.map[0] : token.map[1]])
+            inline = _markdown().renderInline(tokens[index + 1].content)
+            block = f"<{token.tag}>{inline}</{token.tag}>"
         elif token.type == "html_block" and _HEADING_TAG.search(token.content):
             block = token.content
         else:
             continue
-        return htmltree.heading_text(htmltree.parse(render_fragment(block)))
+        return htmltree.heading_text(htmltree.parse(block))
     return ""
 
 

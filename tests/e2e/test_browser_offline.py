@@ -273,6 +273,9 @@ def test_the_slide_menu_lists_the_slides_with_its_icons_from_here(
                 ".map((e) => e.textContent.trim())"
             )
             assert items == ["One", "Two"]
+            # Jumping with the menu on an audience page is browsing on one's own.
+            page.click(".slide-menu-item[data-slide-h='1']")
+            wait_js(page, "Reveal.getIndices().h === 1 && !window.presenterLive.following")
             icons = page.evaluate(
                 "[...document.fonts]"
                 ".filter((f) => /awesome/i.test(f.family) && f.status === 'loaded').length"
