@@ -123,6 +123,7 @@ async function renderSlides(Reveal, slides) {
   if (highlight) {
     for (const block of slides.querySelectorAll('pre code:not(.hljs)')) highlight.highlightBlock(block);
   }
+  if (window.presenterPlugins) window.presenterPlugins.typeset(Reveal, slides);
   const diagrams = Reveal.hasPlugin('presenter-mermaid') ? Reveal.getPlugin('presenter-mermaid') : null;
   if (diagrams) await diagrams.render(slides);
   polls.mount();

@@ -19,11 +19,15 @@
           var holder = document.createElement('div');
           holder.className = 'presenter-diagram';
           drawn += 1;
-          return mermaid.render('presenter-diagram-' + drawn, code.textContent).then(
+          var id = 'presenter-diagram-' + drawn;
+          return mermaid.render(id, code.textContent).then(
             function (result) { holder.innerHTML = result.svg; },
             function (error) {
               holder.className += ' presenter-diagram-error';
               holder.textContent = 'This diagram has an error: ' + (error && error.message);
+              // What mermaid left of its scratch drawing would print as a page of its own.
+              var scratch = document.getElementById('d' + id);
+              if (scratch) scratch.remove();
             },
           ).then(function () { code.parentElement.replaceWith(holder); });
         });
@@ -33,15 +37,45 @@
       id: 'presenter-mermaid',
       init: function (deck) {
         var options = deck.getConfig().mermaid || {};
-        window.mermaid.initialize(Object.assign({ theme: 'dark' }, options, {
+        window.mermaid.initialize(Object.assign({ theme: darkPage() ? 'dark' : 'default' }, options, {
           startOnLoad: false,
           securityLevel: 'strict',
+          suppressErrorRendering: true,
         }));
         // Once the markdown plugin has made the code blocks.
         deck.on('ready', function () { render(deck.getSlidesElement()); });
       },
       render: render,
     };
+  }
+
+  // Whether the deck's theme is dark: its page's background, whatever the theme.
+  function darkPage() {
+    var viewport = document.querySelector('.reveal-viewport') || document.body;
+    var rgb = (getComputedStyle(viewport).backgroundColor.match(/[\d.]+/g) || []).map(Number);
+    if (rgb.length < 3 || rgb[3] === 0) return true; // reveal.js's default theme is black
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128;
+  }
+
+  // reveal.js's KaTeX plugin typesets the slides once, at start, with these
+  // defaults and the deck's `katex` options; slides that come later (a live
+  // reload, the speaker view's preview) are typeset the same way here.
+  var KATEX_DEFAULTS = {
+    delimiters: [
+      { left: '$$', right: '$$', display: true },
+      { left: '$', right: '$', display: false },
+      { left: '\\(', right: '\\)', display: false },
+      { left: '\\[', right: '\\]', display: true },
+    ],
+    ignoredTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code'],
+  };
+  function typeset(deck, root) {
+    if (!deck.hasPlugin('katex') || typeof window.renderMathInElement !== 'function') return;
+    var options = Object.assign({}, KATEX_DEFAULTS, deck.getConfig().katex || {});
+    delete options.local;
+    delete options.version;
+    delete options.extensions;
+    window.renderMathInElement(root, options);
   }
 
   // S, as in reveal.js, opens the speaker's window: ours, the speaker view,
@@ -81,4 +115,6 @@
       return offered[name] ? offered[name](where) : null;
     }).filter(Boolean);
   };
+  /** Typeset the math of slides added after start (see KATEX_DEFAULTS). */
+  window.presenterPlugins.typeset = typeset;
 })();

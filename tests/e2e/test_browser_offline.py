@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from presenter.starter import write_starter
 from tests.e2e.support import TIMEOUT_MS, wait_js
-from tests.helpers import ROOT, ServerProcess, running_server
+from tests.helpers import ROOT, SECRET, ServerProcess, running_server
 
 THEMES = sorted(p.stem for p in (ROOT / "node_modules/reveal.js/dist/theme").glob("*.css"))
 # Theme -> a family it imports from Google Fonts upstream, which must load from here
@@ -382,6 +382,60 @@ def test_chalkboard_and_custom_controls_draw_on_this_page_only(
             )
             assert page.evaluate("window.__csp") == []
             assert other.evaluate("window.__csp") == []
+            assert elsewhere == []
+        finally:
+            context.close()
+
+
+MATH_SLIDES = """\
+---
+plugins: [math, mermaid]
+---
+
+# First $x^2$
+
+---
+
+# Second
+
+$$
+\\frac{a}{b}
+$$
+
+```mermaid
+graph LR
+  A[Bad -->
+```
+"""
+
+
+def test_math_is_typeset_after_a_reload_and_in_the_speaker_views_preview(
+    browser: Browser, tmp_path: Path
+) -> None:
+    folder = write_deck(tmp_path / "decks" / "sums", MATH_SLIDES)
+    with running_server(tmp_path / "decks") as server:
+        context, elsewhere = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/sums/")
+            settled(page)
+            wait_js(page, "document.querySelectorAll('.reveal .katex').length === 2")
+            # A diagram with an error says so on its slide and leaves nothing else behind.
+            wait_js(page, "document.querySelector('.presenter-diagram-error')")
+            assert page.evaluate("document.querySelectorAll('body > [id^=dpresenter]').length") == 0
+            (folder / "slides.md").write_text(
+                MATH_SLIDES.replace("# Second", "# Second, edited"), encoding="utf-8"
+            )
+            wait_js(
+                page,
+                "document.querySelector('.reveal .slides').textContent.includes('edited')"
+                " && document.querySelectorAll('.reveal .katex').length === 2",
+            )
+            speaker = context.new_page()
+            speaker.goto(f"{server.base}/decks/sums/presenter?token={SECRET}")
+            wait_js(speaker, "window.presenterLive && window.presenterLive.current")
+            preview = speaker.frame_locator("#next-frame").locator(".katex-display")
+            preview.first.wait_for(state="attached")
             assert elsewhere == []
         finally:
             context.close()
