@@ -60,6 +60,11 @@ class DeckFileHandler(PageMixin, tornado.web.StaticFileHandler):
             # Markdown an HTML deck loads (data-markdown="x.md") may hold notes.
             self._send_markdown(deck_id, found, include_body)
             return
+        if root != folder and found.parent.name == "theme" and found.suffix == ".css":
+            # A theme an HTML deck links from dist/: its fonts from here too.
+            self._generated = True
+            send_theme(self, self.ctx, found, include_body)
+            return
         self.root = str(root.resolve())
         await super().get(str(found.relative_to(root.resolve())), include_body)
 
@@ -108,16 +113,23 @@ class ThemeHandler(Guarded):
         self.ctx = ctx
 
     def get(self, name: str) -> None:
-        source = self.ctx.assets.reveal / "theme" / name
-        try:
-            css = source.read_text(encoding="utf-8")
-        except OSError:
-            raise tornado.web.HTTPError(404) from None
-        fonts = self.ctx.assets.vendor / "@fontsource"
-        css = local_font_imports(css, "/vendor/@fontsource", lambda p: (fonts / p).is_file())
-        self.set_header("Content-Type", "text/css; charset=utf-8")
-        self.set_header("Cache-Control", "public, max-age=3600")
-        self.finish(css)
+        send_theme(self, self.ctx, self.ctx.assets.reveal / "theme" / name)
+
+
+def send_theme(
+    handler: tornado.web.RequestHandler, ctx: Context, source: Path, include_body: bool = True
+) -> None:
+    """Answer with the reveal.js theme at ``source``, its Google Fonts imports
+    pointed at the same fonts under ``/vendor/@fontsource``."""
+    try:
+        css = source.read_text(encoding="utf-8")
+    except OSError:
+        raise tornado.web.HTTPError(404) from None
+    fonts = ctx.assets.vendor / "@fontsource"
+    css = local_font_imports(css, "/vendor/@fontsource", lambda p: (fonts / p).is_file())
+    handler.set_header("Content-Type", "text/css; charset=utf-8")
+    handler.set_header("Cache-Control", "public, max-age=3600")
+    handler.finish(css if include_body else None)
 
 
 class VendorHandler(Guarded, tornado.web.StaticFileHandler):
