@@ -24,7 +24,7 @@ from presenter.core.decks import (
     valid_deck_id,
 )
 from presenter.core.errors import DeckError
-from presenter.core.htmldeck import markdown_references
+from presenter.core.htmldeck import markdown_references, script_references
 from presenter.core.markdown import key_line
 
 
@@ -128,7 +128,7 @@ def load_deck(
             raise DeckError(source, f"front matter: theme {deck.theme!r}: no such file here", line)
         return deck
     files: dict[str, str | None] = {}
-    for reference in markdown_references(text):
+    for reference in [*markdown_references(text), *script_references(text)]:
         found = resolve_file(folder, reference, refuse=(markdown, source), assets_only=True)
         files[reference] = _read_or_none(found) if found is not None else None
     return html_deck(deck_id, folder, text, files, source)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from presenter.core import csp
 from presenter.core.errors import DeckError
-from presenter.core.htmldeck import render_html_deck
+from presenter.core.htmldeck import HiddenNotesSeparator, render_html_deck
 from presenter.core.markdown import key_line, render_markdown, split_front_matter
 from presenter.core.notes import strip_markdown_file
 from presenter.core.polls import PollSpec, PollSyntaxError
@@ -167,14 +167,15 @@ def html_deck(
     deck_id: str, folder: Path, text: str, files: dict[str, str | None], source: Path
 ) -> Deck:
     """The deck an ``index.html`` text makes; ``files`` holds the text of each
-    Markdown file it loads (see :func:`presenter.core.htmldeck.markdown_references`).
+    Markdown file it loads and of its own scripts (see
+    :func:`presenter.core.htmldeck.markdown_references` and ``script_references``).
 
     Raises:
         DeckError: the page is not a reveal.js page.
     """
     try:
         page = render_html_deck(text, files)
-    except PollSyntaxError as exc:
+    except (PollSyntaxError, HiddenNotesSeparator) as exc:
         raise DeckError(source, str(exc)) from None
     if not page.is_reveal:
         raise DeckError(

@@ -37,13 +37,20 @@ from presenter.core.polls import PollSpec, make_spec, unique_ids
 HEAD_MARK = "\x00presenter-head\x00"
 BODY_MARK = "\x00presenter-body\x00"
 
-# `markdown: { separator: '...', notesSeparator: "..." }` in an inline script:
-# the plugin's fallback when a section has no data-separator* attribute.
+# `markdown: { separator: '...', notesSeparator: "..." }` in a script of the
+# page: the plugin's fallback when a section has no data-separator* attribute.
+# A string, or a regular expression literal (`/^Note:/` or `/^Note:/.source`).
 _CONFIG_KEY = re.compile(
     r"(?<![\w$])(?P<kq>['\"`]?)(?P<key>separator|verticalSeparator|notesSeparator)(?P=kq)\s*:\s*"
-    r"(?P<q>['\"`])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)",
+    r"(?:(?P<q>['\"`])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)"
+    r"|/(?P<regex>(?:\\.|[^/\n\\])+)/[a-z]*(?:\.source)?)",
     re.DOTALL,
 )
+_NOTES_KEY = re.compile(r"(?<![\w$])['\"`]?notesSeparator['\"`]?\s*[:=]")
+
+
+class HiddenNotesSeparator(ValueError):
+    """A script sets the markdown notes separator in a way presenter cannot read."""
 _JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 
 
@@ -107,16 +114,59 @@ def _js_string(body: str) -> str:
     return re.sub(r"\\(.)", lambda m: _JS_ESCAPES.get(m.group(1), m.group(1)), body, flags=re.S)
 
 
-def _config_separators(root: htmltree.Element) -> PluginSeparators:
+def script_references(text: str) -> list[str]:
+    """Deck-relative paths of the deck's own scripts (``<script src>``): they may
+    configure the markdown plugin's separators."""
+    return _script_paths(htmltree.parse(text))
+
+
+def _script_paths(root: htmltree.Element) -> list[str]:
+    found: list[str] = []
+    for element in root.iter():
+        if element.tag == "script" and (src := element.get("src")):
+            path = markdown_path(src)
+            # reveal.js's own files (a copy in the deck, or ours) configure nothing.
+            if path is None or path.startswith(("dist/", "plugin/")) or "reveal" in path.lower():
+                continue
+            if path not in found:
+                found.append(path)
+    return found
+
+
+def _config_separators(root: htmltree.Element, files: Mapping[str, str | None]) -> PluginSeparators:
+    """The separators the page's scripts (inline, or the deck's own files) give
+    the markdown plugin.
+
+    Raises:
+        HiddenNotesSeparator: a script sets ``notesSeparator`` to something
+            other than a string or a regular expression literal: its notes
+            could not be kept off audience pages.
+    """
+    inline = [
+        script.inner_html()
+        for script in root.iter()
+        if script.tag == "script" and script.get("src") is None
+    ]
+    own = [files.get(path) for path in _script_paths(root)]
     values: dict[str, str] = {}
-    for script in root.iter():
-        if script.tag != "script" or script.get("src") is not None:
-            continue
-        source = script.inner_html()
-        if "markdown" not in source:
-            continue
-        for match in _CONFIG_KEY.finditer(source):
-            values.setdefault(match.group("key"), _js_string(match.group("value")))
+    for source in [*inline, *filter(None, own)]:
+        if "notesSeparator" in source or "markdown" in source:
+            read = list(_CONFIG_KEY.finditer(source))
+            for match in read:
+                value = match.group("regex")
+                if value is None:
+                    value = _js_string(match.group("value"))
+                values.setdefault(match.group("key"), value)
+    for source in inline:  # the author's own configuration, not a library's code
+        if "notesSeparator" in source:
+            readable = {m.start() for m in _CONFIG_KEY.finditer(source)}
+            for key in _NOTES_KEY.finditer(source):
+                if key.start() not in readable:
+                    raise HiddenNotesSeparator(
+                        "a script sets the markdown notesSeparator to something presenter "
+                        "cannot read: write it as a string (or data-separator-notes on the "
+                        "section), so its notes can be kept off audience pages"
+                    )
     return PluginSeparators(
         values.get("separator") or None,
         values.get("verticalSeparator") or None,
@@ -214,7 +264,7 @@ class _Renderer:
     def __init__(self, root: htmltree.Element, files: Mapping[str, str | None]) -> None:
         self.root = root
         self.files = files
-        self.config = _config_separators(root)
+        self.config = _config_separators(root, files)
         self.served: dict[str, str] = {}
         self.notes_separators: set[str] = set()
         self.slides = _Slides()

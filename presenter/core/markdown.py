@@ -52,6 +52,8 @@ DEFAULT_VERTICAL_SEPARATOR = r"^(\r\n?|\n)----[ \t]*(\r\n?|\n)$"
 # What the plugin is told for our one-slide sections: never split again.
 _NEVER = "(?!)"
 _SLIDE_COMMENT = re.compile(r"<!--\s*\.slide:(.*?)-->", re.DOTALL)
+# An attribute as reveal.js's markdown plugin reads one from a comment.
+_ATTRIBUTE = re.compile(r'([^"= ]+?)="([^"]+?)"|(data-[^"= ]+?)(?=[" ]|$)')
 _HEADING_TAG = re.compile(r"<h[123]\b", re.IGNORECASE)
 _FENCE_LINE = re.compile(r"^[\s>]*(`{3,}|~{3,})[ \t]*$")
 
@@ -190,6 +192,69 @@ def code_ranges(text: str, tokens: list[Token] | None = None) -> list[tuple[int,
     return ranges
 
 
+_FENCE_OPENER = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_HTML_UNTIL = (
+    (re.compile(r"^ {0,3}<(pre|script|style|textarea)(?:[\s>]|$)", re.IGNORECASE), None),
+    (re.compile(r"^ {0,3}<!--"), "-->"),
+    (re.compile(r"^ {0,3}<\?"), "?>"),
+    (re.compile(r"^ {0,3}<!\[CDATA\["), "]]>"),
+    (re.compile(r"^ {0,3}<![A-Za-z]"), ">"),
+)
+
+
+def sure_fences(text: str, pedantic: bool = False) -> list[tuple[int, int]]:
+    """Character ranges of the fenced code blocks that marked (reveal.js's
+    Markdown parser) reads as code for sure: the only code that keeps a notes
+    marker or HTML notes out of the notes.
+
+    On the safe side wherever marked and CommonMark may differ: a fence counts
+    only at the top level, after a blank line (or at the slide's start), not
+    inside a multi-line HTML block or comment, not after an unmatched ``[`` (a
+    link label can run over lines), and it ends at the first line a closing
+    fence could be, however indented and whatever backticks or tildes follow.
+    ``pedantic`` (marked's option) has no fenced blocks at all.
+    """
+    if pedantic or ("```" not in text and "~~~" not in text):
+        return []
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    ranges: list[tuple[int, int]] = []
+    blank_before, brackets, index = True, 0, 0
+    while index < len(lines):
+        line = lines[index]
+        until = _html_block_end(line)
+        if until is not None:
+            while index < len(lines) and until not in lines[index].lower():
+                index += 1
+            index, blank_before = index + 1, False
+            continue
+        opener = _FENCE_OPENER.match(line)
+        if opener is not None and blank_before and brackets <= 0:
+            run = opener.group(1)
+            closer = re.compile(rf"^[ \t>]*{re.escape(run[0])}{{{len(run)},}}[~` \t\r]*$")
+            end = next((j for j in range(index + 1, len(lines)) if closer.match(lines[j])), None)
+            if end is None:
+                break  # never closed: shields nothing, here or below
+            ranges.append((starts[index], min(starts[end + 1], len(text))))
+            index, blank_before = end + 1, False
+            continue
+        brackets += line.count("[") - line.count("]")
+        blank_before = not line.strip()
+        index += 1
+    return ranges
+
+
+def _html_block_end(line: str) -> str | None:
+    """What ends the HTML block ``line`` opens when it may run over blank lines."""
+    for pattern, end in _HTML_UNTIL:
+        found = pattern.match(line)
+        if found is not None:
+            return end if end is not None else f"</{found.group(1).lower()}>"
+    return None
+
+
 def _marked_end(lines: list[str], first: int, end: int, marker: str) -> int:
     """Where marked (reveal.js's parser) ends the fence on lines ``first..end``:
     it also closes at the fence followed by more backticks or tildes (`````~``),
@@ -278,15 +343,18 @@ def _outside_code_sub(
     return pattern.sub(guarded, text)
 
 
-def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]:
+def prepare_slide(
+    source: str, notes: re.Pattern[str], pedantic: bool = False
+) -> tuple[str, str | None]:
     """Cut one slide's Markdown into what the audience gets and its notes (Markdown).
 
-    The notes start at the first notes separator outside code; ``.slide:``
-    comments among them still apply to the slide (their first line, as in
-    reveal.js), so they move back to it.
+    The notes start at the first notes separator outside code (code as
+    :func:`sure_fences` finds it; ``pedantic``: marked's option); ``.slide:``
+    comments among them still apply to the slide (their attributes, as reveal.js
+    reads them from the first line), so they move back to it.
     ``<aside class="notes">`` and ``data-notes`` outside code are notes too.
     """
-    ranges = code_ranges(source)
+    ranges = sure_fences(source, pedantic)
     marker = next(
         (
             m
@@ -308,9 +376,11 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
         moved: list[str] = []
 
         def take(match: re.Match[str]) -> str:
-            # Its first line, as reveal.js reads it: the lines below are among the notes.
-            first = match.group(1).split("\n", 1)[0].strip()
-            moved.append(f"<!-- .slide: {first} -->")
+            # Its attributes, as reveal.js reads them from its first line: the
+            # rest of the comment is among the notes.
+            first = match.group(1).split("\n", 1)[0]
+            attributes = " ".join(m.group(0) for m in _ATTRIBUTE.finditer(first))
+            moved.append(f"<!-- .slide: {attributes} -->")
             return ""
 
         notes_md = _outside_code_sub(_SLIDE_COMMENT, notes_md, notes_ranges, take)
@@ -318,7 +388,7 @@ def prepare_slide(source: str, notes: re.Pattern[str]) -> tuple[str, str | None]
             content = content.rstrip("\n") + "\n\n" + "\n".join(moved) + "\n"
     content_ranges = code_ranges(content)
     content = _outside_code_sub(_SLIDE_COMMENT, content, content_ranges, _one_line)
-    content, found = strip_text_notes(content, code_ranges(content))
+    content, found = strip_text_notes(content, sure_fences(content, pedantic))
     parts = [p for p in [*found, notes_md.strip()] if p]  # in the order they were written
     return content, "\n\n".join(parts) if parts else None
 
@@ -426,9 +496,9 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     slides: list[Slide] = []
     sections: list[str] = []
     notes: dict[str, str] = {}
-    smart = isinstance(options.get("markdown"), dict) and bool(
-        options["markdown"].get("smartypants")
-    )
+    marked = options.get("markdown")
+    marked = marked if isinstance(marked, dict) else {}
+    smart, pedantic = bool(marked.get("smartypants")), bool(marked.get("pedantic"))
     polls: list[PollSpec] = []
     poll_ids: set[str] = set()
     plugins = meta.get("plugins")
@@ -437,7 +507,7 @@ def render_markdown(text: str, path: Path) -> RenderedMarkdown:
     for h, stack in enumerate(split_slides(body, separator, vertical)):
         made = []
         for v, source in enumerate(stack):
-            content, notes_md = prepare_slide(source, notes_separator)
+            content, notes_md = prepare_slide(source, notes_separator, pedantic)
             try:
                 content, found, explicit = take_polls(content, h, v, len(polls))
             except PollSyntaxError as exc:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from presenter.core import htmltree
 
@@ -32,14 +32,23 @@ NOTES_MARKER = re.compile(r"^[ \t]*notes?:", re.IGNORECASE | re.MULTILINE)
 PLUGIN_SEPARATOR = r"\r?\n---\r?\n"
 PLUGIN_NOTES = r"^s*notes?:"
 
-_ASIDE_TAG = re.compile(r"<(/?)aside\b[^>]*>", re.IGNORECASE)
+# A start or end tag, its attribute values quoted or not (a ">" in quotes is no end).
+_TAG = re.compile(r"""<(/?)([A-Za-z][\w:-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _CLASS = re.compile(
-    r"""\sclass\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))""", re.IGNORECASE
-)
-_DATA_NOTES = re.compile(
-    r"\s+data-notes\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'>]+))",
+    r"""[\s/]class\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))""",
     re.IGNORECASE,
 )
+# Not part of a longer name (x-data-notes); reveal.js needs no space before it.
+_DATA_NOTES = re.compile(
+    r"\s*(?<![\w-])data-notes\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"'>]+))",
+    re.IGNORECASE,
+)
+# Where an end tag is no end tag to a browser: comments, code spans, raw text.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_RAW_TEXT = re.compile(
+    r"<(textarea|style|script|title|xmp)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+_BACKTICKS = re.compile(r"`+")
 # Any line of dashes: what ends a note in a Markdown file whose separators we do not know.
 _ANY_DASH_LINE = re.compile(r"^[ \t]*-{2,}[ \t]*\r?$", re.MULTILINE)
 
@@ -124,33 +133,79 @@ def _within(ranges: Sequence[tuple[int, int]], position: int) -> bool:
     return any(start <= position < end for start, end in ranges)
 
 
-def _notes_asides(text: str, code: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+def _notes_asides(
+    text: str, code: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int, int]]:
     """Each outermost ``<aside class="notes">`` outside ``code``: where it
-    starts, where its content starts and ends, and where it ends."""
+    starts, where its content starts and ends, and where it ends.
+
+    Where it ends is decided on the safe side: every ``<aside`` opens one more
+    level (even where a browser would not see a tag), and an ``</aside>``
+    inside a comment, a code span, another tag or raw text closes nothing.
+    """
+    hidden = [*code, *_spans(_COMMENT, text), *_spans(_RAW_TEXT, text), *_code_spans(text)]
     spans: list[tuple[int, int, int, int]] = []
     depth = 0
     start = body = 0
-    for tag in _ASIDE_TAG.finditer(text):
-        if _within(code, tag.start()):
+    for tag in _TAG.finditer(text):
+        closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if name != "aside":
+            if not closing:
+                hidden.append((tag.start() + 1, tag.end() - 1))  # its attribute values
             continue
-        closing = tag.group(1) == "/"
         if depth == 0:
-            if not closing and "notes" in _classes(tag.group(0)):
+            if closing or _within(code, tag.start()):
+                continue
+            if "notes" in _classes(tag.group(0)):
                 depth, start, body = 1, tag.start(), tag.end()
             continue
-        depth += -1 if closing else 1
-        if depth == 0:
-            spans.append((start, body, tag.start(), tag.end()))
+        if not closing:
+            depth += 1
+        elif not _within(hidden, tag.start()):
+            depth -= 1
+            if depth == 0:
+                spans.append((start, body, tag.start(), tag.end()))
     if depth > 0:  # never closed: the browser puts the rest of the slide in it
         spans.append((start, body, len(text), len(text)))
     return spans
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Markdown code spans: a run of backticks up to the next run as long."""
+    spans = []
+    runs = [run for run in _BACKTICKS.finditer(text) if not _fence_line(text, run)]
+    index = 0
+    while index < len(runs):
+        width = len(runs[index].group())
+        later = range(index + 1, len(runs))
+        match = next((i for i in later if len(runs[i].group()) == width), None)
+        if match is None:
+            index += 1
+            continue
+        spans.append((runs[index].start(), runs[match].end()))
+        index = match + 1
+    return spans
+
+
+def _fence_line(text: str, run: re.Match[str]) -> bool:
+    """Whether a run of backticks opens or closes a fenced block, not a code span."""
+    line_start = text.rfind("\n", 0, run.start()) + 1
+    line_end = text.find("\n", run.end())
+    rest = text[run.end() : line_end if line_end >= 0 else len(text)]
+    before = text[line_start : run.start()]
+    return len(run.group()) >= 3 and not before.strip(" \t>") and "`" not in rest
 
 
 def _classes(tag: str) -> list[str]:
     found = _CLASS.search(tag)
     if found is None:
         return []
-    return (found.group("dq") or found.group("sq") or found.group("bare") or "").split()
+    value = found.group("dq") or found.group("sq") or found.group("bare") or ""
+    return unescape(value).split()  # a browser decodes class="&#110;otes"
 
 
 @dataclass(frozen=True)
@@ -178,25 +233,31 @@ def js_regex(source: str, flags: int) -> re.Pattern[str] | None:
     """Compile a JavaScript regular expression source the way JavaScript reads it.
 
     The two agree on what decks use for separators, but for ``^`` and ``$``
-    in multiline mode: JavaScript also breaks lines at ``\r``, U+2028 and
-    U+2029. A source Python cannot compile is treated as absent.
+    in multiline mode (JavaScript also breaks lines at ``\r``, U+2028 and
+    U+2029) and ``\\s`` (JavaScript's also matches U+FEFF). A source Python
+    cannot compile is treated as absent.
     """
-    if flags & re.MULTILINE:
-        source = _js_anchors(source)
+    source = _js_source(source, anchors=bool(flags & re.MULTILINE))
     try:
         return re.compile(source, flags)
     except re.error:
         return None
 
 
-def _js_anchors(source: str) -> str:
+def _js_source(source: str, anchors: bool) -> str:
     out: list[str] = []
     in_class = False
     i = 0
     while i < len(source):
         char = source[i]
         if char == "\\":
-            out.append(source[i : i + 2])
+            escape_ = source[i : i + 2]
+            # JavaScript's \s also matches U+FEFF; Python's does not.
+            if escape_ == "\\s":
+                escape_ = "\\s\ufeff" if in_class else "[\\s\ufeff]"
+            elif escape_ == "\\S" and not in_class:
+                escape_ = "[^\\s\ufeff]"
+            out.append(escape_)
             i += 2
             continue
         if in_class:
@@ -205,9 +266,9 @@ def _js_anchors(source: str) -> str:
         elif char == "[":
             in_class = True
             out.append(char)
-        elif char == "^":
+        elif char == "^" and anchors:
             out.append("(?:^|(?<=[\r\u2028\u2029]))")
-        elif char == "$":
+        elif char == "$" and anchors:
             out.append("(?:$|(?=[\r\u2028\u2029]))")
         else:
             out.append(char)
@@ -309,7 +370,8 @@ def strip_markdown_file(text: str, separators: Iterable[str] = ()) -> str:
     """
     text, _ = strip_text_notes(text)
     flags = re.MULTILINE | re.IGNORECASE
-    patterns = [NOTES_MARKER, *filter(None, (js_regex(s, flags) for s in separators))]
+    own = (js_regex(s, flags) for s in (PLUGIN_NOTES, *separators))
+    patterns = [NOTES_MARKER, *filter(None, own)]
     markers = sorted(
         (m.start(), m.end()) for p in patterns for m in p.finditer(text) if m.end() > m.start()
     )

@@ -664,6 +664,19 @@ Note: a note to reveal.js
 code in the notes
 ```
 """,
+    "data-notes-no-space": """\
+<!-- .slide: class="dark"data-notes="notes without a space before them" -->
+# Attributes run together
+
+Visible
+""",
+    "aside-with-quoted-angle": """\
+# An aside with a > in an attribute
+
+Visible
+
+<aside title="a>b" class="notes">the notes</aside>
+""",
     # --- Deliberate differences (see DELIBERATE) -------------------------------
     "diff-unclosed-fence-note": """\
 # Unclosed fence

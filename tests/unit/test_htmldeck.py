@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from presenter.core.htmldeck import RenderedHtml, render_html_deck
+from presenter.core.htmldeck import HiddenNotesSeparator, RenderedHtml, render_html_deck
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "node_modules" / "reveal.js" / "demo.html"
@@ -186,3 +186,40 @@ def test_reveal_js_demo_page() -> None:
     assert rendered.title.startswith("reveal.js")
     assert len(rendered.notes) == text.count('<aside class="notes">')
     assert any("speaker notes window" in note for note in rendered.notes.values())
+
+
+SPEAKER_SECTION = (
+    "<section data-markdown><textarea data-template>\n# A\nSpeaker: SECRET\n</textarea></section>"
+)
+
+
+def speaker_page(script: str, own: str = "") -> str:
+    return (
+        '<html><head></head><body><div class="reveal"><div class="slides">'
+        f"{SPEAKER_SECTION}</div></div>{own}"
+        f'<script src="dist/reveal.js"></script><script>{script}</script></body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "files"),
+    [
+        ("Reveal.initialize({markdown: {notesSeparator: '^Speaker:'}})", {}),
+        ("Reveal.initialize({markdown: {notesSeparator: /^Speaker:/.source}})", {}),
+        # The deck's own configuration script.
+        ("Reveal.initialize(window.cfg)", {"config.js": "cfg = {notesSeparator: '^Speaker:'}"}),
+    ],
+)
+def test_a_notes_separator_set_in_a_script_keeps_those_notes_off(
+    script: str, files: dict[str, str | None]
+) -> None:
+    own = '<script src="config.js"></script>' if files else ""
+    page = render_html_deck(speaker_page(script, own), files)
+    assert "SECRET" not in page.before_head_end + page.middle + page.after_body_end
+    assert "SECRET" in " ".join(page.notes.values())
+
+
+def test_a_notes_separator_that_cannot_be_read_is_refused() -> None:
+    script = "const s = '^Speaker:'; Reveal.initialize({markdown: {notesSeparator: s}})"
+    with pytest.raises(HiddenNotesSeparator):
+        render_html_deck(speaker_page(script), {})

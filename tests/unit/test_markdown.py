@@ -243,6 +243,53 @@ def test_notes_reveal_js_would_make_are_cut_however_they_are_written(
     assert "Visible" in audience(rendered) and "# Next" in audience(rendered)
 
 
+PEDANTIC = "---\nrevealOptions:\n  markdown:\n    pedantic: true\n---\n"
+
+
+@pytest.mark.parametrize(
+    "deck",
+    [
+        # Fences marked may not read as CommonMark does: a notes marker there is a note.
+        "# A\n\n```\n    ```\n```\nNote: SECRET\n```\n",
+        "# A\n\n```\n> ```\n```\nNote: SECRET\n```\n",
+        "# A\n\n<meta> x\n```\nNote: SECRET\n```\n",
+        "para\n<meta>\n```\nNote: SECRET\n```\n",
+        "# A\n\n<pre>\n</style>\n```\nNote: SECRET\n```\n",
+        "# A\n\n- item\n<custom-el>\n~~~\nNote: SECRET\n~~~\n",
+        "# A\n\n- item\n<!x\n?>\n   ```\nNote: SECRET\n   ```\n",
+        "# A\n\n[a]:\n```\nNote: SECRET\n```\n",
+        "# A\n\n[a\n```\n]: /u\nNote: SECRET\n```\n",
+        # marked's pedantic mode has no fenced code.
+        PEDANTIC + "# A\n\n~~~\nNote: SECRET\n~~~\n",
+        PEDANTIC + '~~~\n<aside class="notes">SECRET</aside>\n~~~\n',
+        # data-notes needs no space before it.
+        '# A\n\n<!-- .slide: class="a"data-notes="SECRET" -->\n',
+        '# A\n\n<!-- x .slide:data-notes="SECRET" -->\n',
+        '# A\n\n<!-- .slide: data-notes="x"data-notes="SECRET" -->\n',
+        # Asides as a browser reads them.
+        '# A\n\n<aside title="a>b" class="notes">SECRET</aside>\n',
+        '# A\n\n<aside class="&#110;otes">SECRET</aside>\n',
+        '# A\n\n<aside class="notes">x <!-- </aside> --> SECRET</aside>\n',
+        '# A\n\n<aside class="notes">x <span title="</aside>"> SECRET</span></aside>\n',
+        '# A\n\n<aside class="notes">x `</aside>` SECRET</aside>\n',
+        '# A\n\n<aside class="notes">x <textarea></aside></textarea> SECRET</aside>\n',
+        # JavaScript's \s matches U+FEFF.
+        "---\nnotesSeparator: '^\\s*Speaker:'\n---\n# A\n\n\ufeffSpeaker: SECRET\n",
+        # What a .slide: comment among the notes carries besides attributes.
+        '# A\n\nNote: hi\n<!-- .slide: data-background="#000" SECRET words -->\n',
+    ],
+)
+def test_no_shape_of_notes_reaches_the_audience(deck: str) -> None:
+    rendered = render(deck)
+    assert "SECRET" not in html.unescape(rendered.slides_html)
+
+
+def test_a_note_marker_in_a_plain_fence_stays_code() -> None:
+    rendered = render("# A\n\n```\nNote: shown as code\n```\n\nafter\n")
+    assert rendered.notes == {}
+    assert "Note: shown as code" in audience(rendered)
+
+
 def test_a_slide_comment_among_the_notes_moves_back_by_its_first_line_only() -> None:
     rendered = render('# T\n\nNote: n\n\n<!-- .slide: class="a"\nSECRET -->\n')
     assert '<!-- .slide: class="a" -->' in audience(rendered)
