@@ -65,6 +65,8 @@ _PRINT_SCRIPT = """
         reveal.initialize = (options = {}) => initialize.call(reveal, {
           ...options,
           pdfSeparateFragments: settings.fragments,
+          // One page per slide: a slide taller than the page is cut, not spread over two.
+          pdfMaxPagesPerSlide: 1,
           showNotes: settings.notes ? 'separate-page' : false,
           plugins: [...(options.plugins || []), plugin],
         });

@@ -36,16 +36,21 @@ function stacksOf(slides) {
 // speaker view's start.
 let setAside = null;
 
+const framed = config.view === 'embed' || config.view === 'preview';
+
+/** What S opens on an audience page (as reveal.js's S opens its notes window), or null. */
+function speakerView() {
+  // A following copy (presenter export --follow) has its server's absolute URLs.
+  const server = new URL(config.events || '/', window.location.href);
+  return framed || server.protocol === 'file:'
+    ? null
+    : new URL(`/decks/${encodeURIComponent(config.deck)}/presenter`, server).href;
+}
+
 /** The reveal.js plugins the deck asked for (static/plugins.js makes them). */
 function deckPlugins() {
   if (!window.presenterPlugins) return [];
-  const framed = config.view === 'embed' || config.view === 'preview';
-  // A following copy (presenter export --follow) has its server's absolute URLs.
-  const server = new URL(config.events || '/', window.location.href);
-  const speakerView = framed || server.protocol === 'file:'
-    ? null
-    : new URL(`/decks/${encodeURIComponent(config.deck)}/presenter`, server).href;
-  return window.presenterPlugins(config.plugins, { framed, speakerView });
+  return window.presenterPlugins(config.plugins, { framed, speakerView: speakerView() });
 }
 
 async function start() {
@@ -81,6 +86,14 @@ async function start() {
     // view; turning the option off does not leave it, so leave it explicitly.
     Reveal.configure({ scrollActivationWidth: null });
     if (Reveal.isScrollView()) Reveal.toggleScrollView(false);
+    const opens = speakerView();
+    if (Reveal.hasPlugin('notes') && opens) {
+      // reveal.js's notes window would read the notes from this page, which
+      // has none: S opens the speaker view, which has them.
+      Reveal.addKeyBinding({ keyCode: 83, key: 'S', description: 'Open the speaker view' }, () => {
+        window.open(opens, 'presenter-speaker-view');
+      });
+    }
   }
   if (Reveal.isPrintView()) {
     // ?print-pdf: reveal.js lays out every slide as a page to print or save
@@ -135,6 +148,8 @@ async function renderSlides(Reveal, slides) {
  * full page load will do.
  */
 async function reloadInPlace(Reveal) {
+  // The slide menu lists the slides it found at start, and cannot list them again.
+  if (Reveal.hasPlugin('menu')) return false;
   const html = await freshSlides();
   if (html === null) return false;
   const before = toWire(Reveal.getState());

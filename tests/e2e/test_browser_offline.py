@@ -439,3 +439,58 @@ def test_math_is_typeset_after_a_reload_and_in_the_speaker_views_preview(
             assert elsewhere == []
         finally:
             context.close()
+
+
+def test_s_on_an_html_deck_with_reveal_js_notes_opens_the_speaker_view(
+    browser: Browser, sample_server: ServerProcess
+) -> None:
+    context, elsewhere = offline_context(browser, sample_server)
+    try:
+        page = context.new_page()
+        page.goto(f"{sample_server.base}/decks/handmade/")
+        settled(page)
+        assert page.evaluate("Reveal.hasPlugin('notes')")
+        with context.expect_page() as opened:
+            page.keyboard.press("s")
+        speaker = opened.value
+        speaker.wait_for_load_state()
+        assert speaker.url.split("?")[0] == f"{sample_server.base}/decks/handmade/presenter"
+        assert elsewhere == []
+    finally:
+        context.close()
+
+
+def test_plugin_buttons_are_not_printed(browser: Browser, tmp_path: Path) -> None:
+    write_deck(
+        tmp_path / "decks" / "print",
+        "---\nplugins: [menu, chalkboard]\n---\n\n# One\n\n---\n\n# Two\n",
+    )
+    with running_server(tmp_path / "decks", "--no-watch") as server:
+        context, _ = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/print/?print-pdf")
+            wait_js(page, "Reveal.isReady() && document.querySelector('.slide-menu-button')")
+            shown = page.evaluate(
+                "['.slide-menu-button', '.palette'].map((s) => document.querySelector(s))"
+                ".filter((e) => e && getComputedStyle(e).display !== 'none').length"
+            )
+            assert shown == 0
+        finally:
+            context.close()
+
+
+def test_the_slide_menu_lists_new_slides_after_a_reload(browser: Browser, tmp_path: Path) -> None:
+    text = "---\nplugins: [menu]\n---\n\n# One\n\n---\n\n# Two\n"
+    folder = write_deck(tmp_path / "decks" / "menu", text)
+    with running_server(tmp_path / "decks") as server:
+        context, _ = offline_context(browser, server)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.base}/decks/menu/")
+            settled(page)
+            wait_js(page, "document.querySelectorAll('.slide-menu-item').length === 2")
+            (folder / "slides.md").write_text(text + "\n---\n\n# Three\n", encoding="utf-8")
+            wait_js(page, "document.querySelectorAll('.slide-menu-item').length === 3")
+        finally:
+            context.close()
