@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from presenter.core import htmltree
 
 _SCRIPT_TYPES = ("", "text/javascript", "application/javascript", "module")
+_MATH_CDN = "https://cdn.jsdelivr.net"
 
 ASSET = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 """For files served from deck folders, reveal.js and static/: inert when opened directly."""
@@ -63,6 +64,13 @@ def scan(page: str) -> InlineCode:
         if src is None:
             scripts.append(element.inner_html())
             continue
+        plugin = src.strip().lower()
+        if "plugin/math" in plugin and _MATH_CDN not in origins:
+            # reveal.js's math plugin loads KaTeX or MathJax from there unless
+            # the deck points it elsewhere (katex.local: /vendor/katex).
+            origins.append(_MATH_CDN)
+        if "customcontrols" in plugin:
+            handlers = True  # its buttons run their actions from onclick attributes
         parts = urlsplit(src.strip())
         if parts.scheme in ("http", "https") and parts.netloc:
             origin = f"{parts.scheme}://{parts.netloc}"

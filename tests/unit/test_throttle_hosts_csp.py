@@ -193,3 +193,14 @@ def test_presenter_pages_cannot_be_framed() -> None:
     policy = csp.app_page("'none'")
     assert "frame-ancestors 'none'" in policy
     assert "script-src 'self';" in policy
+
+
+def test_an_html_decks_math_and_custom_controls_keep_working_under_the_policy() -> None:
+    math = csp.scan('<script src="plugin/math/math.js"></script>')
+    assert math.origins == ("https://cdn.jsdelivr.net",)
+    assert "https://cdn.jsdelivr.net" in csp.deck_page([math], "'self'")
+    controls = csp.scan('<script src="plugin/customcontrols/plugin.js"></script>')
+    assert controls.handlers
+    assert "'unsafe-inline'" in csp.deck_page([controls], "'self'")
+    plain = csp.scan('<script src="dist/reveal.js"></script>')
+    assert (plain.origins, plain.handlers) == ((), False)
