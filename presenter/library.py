@@ -96,7 +96,8 @@ def themes_in(reveal: Path, vendor: Path | None = None) -> Themes:
 
     highlights = names(reveal / "plugin" / "highlight")
     if vendor is not None:
-        highlights |= names(vendor / "highlight.js" / "styles")
+        styles = vendor / "highlight.js" / "styles"
+        highlights |= names(styles) | {f"base16/{n}" for n in names(styles / "base16")}
     return Themes(names(reveal / "theme"), highlights)
 
 
@@ -120,12 +121,12 @@ def load_deck(
         raise DeckError(source, f"cannot read: {exc}") from None
     if source is markdown:
         deck = markdown_deck(deck_id, folder, text, source, themes)
-        if (
-            deck.theme_href == deck.theme
-            and resolve_file(folder, deck.theme, assets_only=True) is None
-        ):
-            line = key_line(text, "theme")
-            raise DeckError(source, f"front matter: theme {deck.theme!r}: no such file here", line)
+        own = [("theme", deck.theme)] if deck.theme_href == deck.theme else []
+        own += [("css", name) for name in deck.css] + [("scripts", name) for name in deck.scripts]
+        for key, name in own:
+            if resolve_file(folder, name, assets_only=True) is None:
+                line = key_line(text, key)
+                raise DeckError(source, f"front matter: {key} {name!r}: no such file here", line)
         return deck
     files: dict[str, str | None] = {}
     for reference in [*markdown_references(text), *script_references(text)]:

@@ -10,7 +10,7 @@ SLIDES = """\
 title: {title}
 description: A new talk.
 theme: black
-plugins: [math, mermaid, zoom, search]
+plugins: [math, mermaid, zoom, search, notes]
 css: style.css
 revealOptions:
   transition: slide

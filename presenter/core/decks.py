@@ -51,6 +51,23 @@ PLUGIN_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """Scripts and stylesheets of the plugins a Markdown deck may ask for (front
 matter ``plugins``), besides Markdown and highlighting, which are always on."""
 PLUGINS = tuple(PLUGIN_FILES)
+FRONT_MATTER = frozenset(
+    {
+        "title",
+        "description",
+        "theme",
+        "highlightTheme",
+        "separator",
+        "verticalSeparator",
+        "notesSeparator",
+        "revealOptions",
+        "plugins",
+        "css",
+        "scripts",
+        "interaction",
+    }
+)
+"""The front matter keys of a Markdown deck (docs/deck-format.md); others are warned about."""
 _DECK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -235,7 +252,12 @@ def markdown_deck(
         source,
     )
     body = split_front_matter(text, source)[1]
-    warnings = () if body.strip() else (f"{source.name} is empty: the deck has no slides yet",)
+    warnings = [] if body.strip() else [f"{source.name} is empty: the deck has no slides yet"]
+    for key in meta:
+        if key not in FRONT_MATTER:
+            line = key_line(text, str(key))
+            where = f"{source.name}:{line}" if line else source.name
+            warnings.append(f"{where}: front matter key {key!r} is not one presenter reads")
     interaction = meta.get("interaction", True)
     if not isinstance(interaction, bool):
         line = key_line(text, "interaction")
@@ -260,7 +282,7 @@ def markdown_deck(
             csp.scan(rendered.slides_html),
             events=_control_actions(rendered.reveal_options) if "customcontrols" in plugins else (),
         ),
-        warnings=warnings,
+        warnings=tuple(warnings),
         polls=rendered.polls,
         notes_separators=_notes_separators(rendered.meta),
         interaction=interaction,
@@ -352,14 +374,19 @@ def _theme(
                 source, f"front matter: theme {value!r} must be in the deck folder", line
             )
         return value
-    # Names become part of a URL: only plain names, and only those that exist.
-    known = sorted(available) if available is not None else None
+    # Names become part of a URL: only plain names (highlight.js has a base16/
+    # folder of them), and only those that exist.
+    known = sorted(n for n in available if "/" not in n) if available is not None else None
+    name = value.removeprefix("base16/") if isinstance(value, str) and key != "theme" else value
     if (
         not isinstance(value, str)
-        or not _NAME.match(value)
+        or not isinstance(name, str)
+        or not _NAME.match(name)
         or (available is not None and value not in available)
     ):
         choices = f": one of {', '.join(known)}" if known else ""
+        if available is not None and any("/" in n for n in available):
+            choices += ", or base16/<name> (highlight.js's base16 themes)"
         extra = " or a .css file of the deck folder" if key == "theme" else ""
         raise DeckError(source, f"front matter: unknown {key} {value!r}{choices}{extra}", line)
     return value

@@ -51,6 +51,8 @@ _NOTES_KEY = re.compile(r"(?<![\w$])['\"`]?notesSeparator['\"`]?\s*[:=]")
 
 class HiddenNotesSeparator(ValueError):
     """A script sets the markdown notes separator in a way presenter cannot read."""
+
+
 _JS_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
 
 

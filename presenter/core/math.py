@@ -21,6 +21,7 @@ _MATH = re.compile(
     re.DOTALL,
 )
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
+_ESCAPED_DOLLAR = re.compile(r"(?<!\\)\\\$")
 _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 
 
@@ -28,19 +29,31 @@ def protect_math(markdown: str, code: list[tuple[int, int]]) -> str:
     """``markdown`` with its math spans escaped for a Markdown renderer.
 
     ``code`` holds the character ranges of code blocks (math there is code);
-    inline code spans are left alone too.
+    inline code spans are left alone too. A ``\\$`` outside them is a dollar
+    sign, not math: KaTeX, which pairs every two dollars of a paragraph, gets
+    it in an element of its own.
     """
     if "$" not in markdown and "\\(" not in markdown and "\\[" not in markdown:
         return markdown
     skip = list(code) + [m.span() for m in _CODE_SPAN.finditer(markdown)]
+
+    def free(start: int, end: int) -> bool:
+        return not any(a < end and start < b for a, b in skip)
+
+    edits: list[tuple[int, int, str]] = []
+    for match in _MATH.finditer(markdown):
+        if free(*match.span()):
+            edits.append((*match.span(), _PUNCTUATION.sub(r"\\\1", match.group())))
+    taken = [(a, b) for a, b, _ in edits]
+    for dollar in _ESCAPED_DOLLAR.finditer(markdown):
+        start, end = dollar.span()
+        if free(start, end) and not any(a <= start < b for a, b in taken):
+            edits.append((start, end, '<span class="presenter-dollar">$</span>'))
     out = []
     last = 0
-    for match in _MATH.finditer(markdown):
-        start, end = match.span()
-        if any(a < end and start < b for a, b in skip):
-            continue
+    for start, end, text in sorted(edits):
         out.append(markdown[last:start])
-        out.append(_PUNCTUATION.sub(r"\\\1", match.group()))
+        out.append(text)
         last = end
     out.append(markdown[last:])
     return "".join(out)

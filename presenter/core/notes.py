@@ -133,9 +133,7 @@ def _within(ranges: Sequence[tuple[int, int]], position: int) -> bool:
     return any(start <= position < end for start, end in ranges)
 
 
-def _notes_asides(
-    text: str, code: Sequence[tuple[int, int]]
-) -> list[tuple[int, int, int, int]]:
+def _notes_asides(text: str, code: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
     """Each outermost ``<aside class="notes">`` outside ``code``: where it
     starts, where its content starts and ends, and where it ends.
 

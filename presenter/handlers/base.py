@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -49,6 +49,8 @@ class Context:
     throttle: LoginThrottle
     known_hosts: frozenset[str]
     page_code: csp.InlineCode  # the inline script our deck pages add
+    # Origins whose live sockets were refused, told once each (a few: a log, not a store).
+    refused_origins: set[str] = field(default_factory=set)
 
     @property
     def public_base(self) -> str:

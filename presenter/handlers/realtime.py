@@ -123,7 +123,17 @@ class LiveSocket(Guarded, tornado.websocket.WebSocketHandler):
         allowed = self.ctx.settings.allow_origins
         if "*" in allowed or origin.rstrip("/") in allowed:
             return True
-        return super().check_origin(origin)
+        if super().check_origin(origin):
+            return True
+        refused = self.ctx.refused_origins
+        if len(refused) < 20 and origin not in refused:
+            refused.add(origin)
+            log.warning(
+                "live socket from origin %.100r refused: start the server with "
+                "--allow-origin <that origin> to let pages there follow",
+                origin,
+            )
+        return False
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         protocol = super().get_websocket_protocol()

@@ -38,7 +38,7 @@ scripts: [hello.js]
 
 # Sums $a_1 + b_1$
 
-Inline \\(x^2\\), and `$not math$` in code.
+Inline \\(x^2\\), and `$not math$` in code. It costs \\$5, or \\$10 with a drink.
 
 $$
 \\frac{a}{b} \\\\ c_{1}
@@ -168,6 +168,8 @@ def test_math_plugins_css_and_scripts_of_a_markdown_deck(
         assert tex == ["a_1 + b_1", "x^2", "\\frac{a}{b} \\\\ c_{1}"]
         text = page.evaluate("document.querySelector('.reveal .slides').textContent")
         assert "$not math$" in text
+        # Escaped dollars are dollars, not the edges of a formula.
+        assert "It costs $5, or $10 with a drink." in text
         assert page.evaluate("[Reveal.hasPlugin('zoom'), Reveal.hasPlugin('search')]") == [
             True,
             True,

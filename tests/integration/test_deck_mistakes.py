@@ -66,6 +66,23 @@ def test_a_theme_can_be_a_css_file_of_the_deck(tmp_path: Path) -> None:
         load_deck("own", folder, Themes(frozenset({"black"}), frozenset({"monokai"})))
 
 
+@pytest.mark.parametrize(
+    ("front", "words"),
+    [
+        ("css: [look.css, missing.css]", "css 'missing.css': no such file here"),
+        ("scripts: nope.js", "scripts 'nope.js': no such file here"),
+    ],
+)
+def test_a_missing_stylesheet_or_script_is_a_deck_error(
+    tmp_path: Path, front: str, words: str
+) -> None:
+    folder = deck(tmp_path, "own", "slides.md", f"---\n{front}\n---\n# A\n")
+    (folder / "look.css").write_text("h1 { color: red }", encoding="utf-8")
+    with pytest.raises(DeckError, match=words) as raised:
+        load_deck("own", folder, themes_in(REVEAL))
+    assert raised.value.line == 2
+
+
 def test_a_theme_typo_stops_the_server_with_one_line(tmp_path: Path) -> None:
     deck(tmp_path, "talk", "slides.md", "---\ntheme: solarised\n---\n# A\n")
     result = run_cli("serve", str(tmp_path), "--port", "0", "--secret", SECRET)

@@ -143,7 +143,7 @@ def test_presenter_new_writes_a_deck_that_loads(tmp_path: Path) -> None:
         "my-talk", tmp_path / "my-talk", themes_in(find_assets().reveal, find_assets().vendor)
     )
     assert deck.title == "My talk"
-    assert deck.plugins == ("math", "mermaid", "zoom", "search")
+    assert deck.plugins == ("math", "mermaid", "zoom", "search", "notes")
     assert deck.css == ("style.css",)
     assert [p.question for p in deck.polls] == ["How did you get here today?"]
     assert deck.notes and deck.slide_count == 8

@@ -14,7 +14,10 @@ from presenter.core.markdown import code_ranges, render_markdown
 from presenter.core.math import protect_math
 from presenter.handlers.base import reveal_options
 
-THEMES = Themes(frozenset({"black", "league"}), frozenset({"monokai", "zenburn", "github"}))
+THEMES = Themes(
+    frozenset({"black", "league"}),
+    frozenset({"monokai", "zenburn", "github", "base16/dracula"}),
+)
 
 
 def deck(front: str, body: str = "# A\n") -> Deck:
@@ -70,6 +73,10 @@ def test_front_matter_mistakes_are_deck_errors(front: str, words: str) -> None:
 def test_highlight_themes_come_from_reveal_or_highlight_js() -> None:
     assert deck("highlightTheme: zenburn").highlight_href == "/reveal/plugin/highlight/zenburn.css"
     assert deck("highlightTheme: github").highlight_href == "/vendor/highlight.js/styles/github.css"
+    base16 = "/vendor/highlight.js/styles/base16/dracula.css"
+    assert deck("highlightTheme: base16/dracula").highlight_href == base16
+    with pytest.raises(DeckError, match="or base16/<name>"):
+        deck("highlightTheme: base16/../github")
 
 
 def test_a_new_plugin_or_stylesheet_needs_a_page_load() -> None:
@@ -127,3 +134,12 @@ def test_google_font_imports_become_local_ones() -> None:
         '@import url("/vendor/@fontsource/open-sans/400.css");'
     )
     assert local.endswith("body { font-family: Lato; }")
+
+
+def test_an_unknown_front_matter_key_is_a_warning_naming_its_line() -> None:
+    found = deck("titel: My talk\nplugin: [math]")
+    assert found.warnings == (
+        "slides.md:2: front matter key 'titel' is not one presenter reads",
+        "slides.md:3: front matter key 'plugin' is not one presenter reads",
+    )
+    assert deck("title: My talk").warnings == ()
