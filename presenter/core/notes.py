@@ -17,6 +17,7 @@ separators; we cut from the first.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ _RAW_TEXT = re.compile(
     r"<(textarea|style|script|title|xmp)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
 )
 _BACKTICKS = re.compile(r"`+")
+_LINE_PREFIX = re.compile(r"[ \t>]*")
 # Any line of dashes: what ends a note in a Markdown file whose separators we do not know.
 _ANY_DASH_LINE = re.compile(r"^[ \t]*-{2,}[ \t]*\r?$", re.MULTILINE)
 
@@ -175,27 +177,35 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Markdown code spans: a run of backticks up to the next run as long."""
     spans = []
-    runs = [run for run in _BACKTICKS.finditer(text) if not _fence_line(text, run)]
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    runs = [r for r in _BACKTICKS.finditer(text) if not _fence_line(text, r, newlines)]
+    by_width: dict[int, list[int]] = {}
+    for number, run in enumerate(runs):
+        by_width.setdefault(len(run.group()), []).append(number)
     index = 0
     while index < len(runs):
-        width = len(runs[index].group())
-        later = range(index + 1, len(runs))
-        match = next((i for i in later if len(runs[i].group()) == width), None)
-        if match is None:
+        same = by_width[len(runs[index].group())]
+        after = bisect.bisect_right(same, index)
+        if after == len(same):
             index += 1
             continue
+        match = same[after]
         spans.append((runs[index].start(), runs[match].end()))
         index = match + 1
     return spans
 
 
-def _fence_line(text: str, run: re.Match[str]) -> bool:
-    """Whether a run of backticks opens or closes a fenced block, not a code span."""
-    line_start = text.rfind("\n", 0, run.start()) + 1
-    line_end = text.find("\n", run.end())
-    rest = text[run.end() : line_end if line_end >= 0 else len(text)]
-    before = text[line_start : run.start()]
-    return len(run.group()) >= 3 and not before.strip(" \t>") and "`" not in rest
+def _fence_line(text: str, run: re.Match[str], newlines: list[int]) -> bool:
+    """Whether a run of backticks opens or closes a fenced block, not a code span
+    (``newlines``: the positions of ``text``'s line breaks, in order)."""
+    if len(run.group()) < 3:
+        return False
+    after = bisect.bisect_left(newlines, run.start())
+    line_start = newlines[after - 1] + 1 if after else 0
+    line_end = newlines[after] if after < len(newlines) else len(text)
+    indent = _LINE_PREFIX.match(text, line_start)
+    at_start = indent is not None and indent.end() == run.start()
+    return at_start and text.find("`", run.end(), line_end) < 0
 
 
 def _classes(tag: str) -> list[str]:
