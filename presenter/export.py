@@ -41,6 +41,8 @@ KATEX_FILES = (
     "contrib/mhchem.min.js",
 )
 
+_SERVED_KATEX = "/vendor/katex"
+
 # What plugins load by themselves from their script's folder, which no page or
 # stylesheet refers to: files, or folders (ending in /) of /vendor.
 PLUGIN_FILES = {
@@ -172,6 +174,12 @@ class _Crawler:
             config["ws"] = socket_origin + str(config["ws"])
             config["events"] = self.follow + str(config["events"])
         await self._katex(config)
+        if config.get("kind") == "html" and _SERVED_KATEX in page:
+            # An HTML deck pointing reveal.js's math plugin at this server's KaTeX.
+            copied = await self._copy_katex(_SERVED_KATEX, mhchem=True)
+            if copied is not None:
+                page = page.replace(f"'{_SERVED_KATEX}'", f"'{copied}'")
+                page = page.replace(f'"{_SERVED_KATEX}"', f'"{copied}"')
         await self._plugin_files(config)
         page = site.with_page_config(page, config)
         localized = await self._localize(page, base, "index.html", kind="html")
@@ -186,17 +194,21 @@ class _Crawler:
         local = katex.get("local") if isinstance(katex, dict) else None
         if not isinstance(katex, dict) or not isinstance(local, str) or not local.startswith("/"):
             return
-        folder = local.rstrip("/")
         extensions = katex.get("extensions")
-        wanted = [
-            name
-            for name in KATEX_FILES
-            if "mhchem" not in name or (isinstance(extensions, list) and "mhchem" in extensions)
-        ]
+        mhchem = isinstance(extensions, list) and "mhchem" in extensions
+        copied = await self._copy_katex(local.rstrip("/"), mhchem)
+        if copied is not None:
+            katex["local"] = copied
+
+    async def _copy_katex(self, folder: str, mhchem: bool) -> str | None:
+        """Copy KaTeX's files from server folder ``folder``; where the copy is,
+        relative to the deck's page (``None`` when there is none)."""
+        wanted = [name for name in KATEX_FILES if "mhchem" not in name or mhchem]
         copied = [await self._fetch(folder + f"/dist/{name}") for name in wanted]
-        if copied[0] is not None:
-            # The plugin appends "/dist/katex.min.js" and the others to it.
-            katex["local"] = site.relative_url("index.html", posixpath.dirname(copied[0])[:-5])
+        if copied[0] is None:
+            return None
+        # The plugin appends "/dist/katex.min.js" and the others to it.
+        return site.relative_url("index.html", posixpath.dirname(copied[0])[:-5])
 
     async def _plugin_files(self, config: dict[str, object]) -> None:
         """Copy what the deck's plugins load by themselves (see :data:`PLUGIN_FILES`)."""

@@ -317,3 +317,30 @@ def test_the_menu_and_the_chalkboard_work_offline(decks: Path, offline: Offline)
     pictures = out / "draw" / "_presenter" / "vendor" / "reveal.js-plugins" / "chalkboard" / "img"
     assert (pictures / "sponge.png").is_file() and (pictures / "blackboard.png").is_file()
     assert offline.refused == [] and offline.failed == [] and offline.errors == []
+
+
+HTML_MATH_DECK = """<!doctype html>
+<html><head><link rel="stylesheet" href="dist/reveal.css"></head><body>
+<div class="reveal"><div class="slides">
+<section><h1>Area $A = \\\\pi r^2$</h1></section>
+</div></div>
+<script src="dist/reveal.js"></script>
+<script src="plugin/math/math.js"></script>
+<script>
+Reveal.initialize({ katex: { local: '/vendor/katex' }, plugins: [RevealMath.KaTeX] });
+</script>
+</body></html>
+"""
+
+
+def test_an_html_decks_math_from_this_server_works_in_the_export(
+    decks: Path, offline: Offline
+) -> None:
+    folder = decks.parent / "html-math-decks" / "area"
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(HTML_MATH_DECK, encoding="utf-8")
+    out = decks.parent / "html-math-site"
+    presenter("export", str(folder), str(out))
+    page = offline.open(out / "area" / "index.html")
+    page.wait_for_function("document.querySelectorAll('.katex').length === 1", timeout=TIMEOUT_MS)
+    assert offline.refused == [] and offline.failed == [] and offline.errors == []
