@@ -148,10 +148,10 @@ def _notes_asides(text: str, code: Sequence[tuple[int, int]]) -> list[tuple[int,
     depth = 0
     start = body = 0
     for tag in _TAG.finditer(text):
+        # An end tag in another tag's attribute value is no match: that tag
+        # is matched whole, values and all.
         closing, name = tag.group(1) == "/", tag.group(2).lower()
         if name != "aside":
-            if not closing:
-                hidden.append((tag.start() + 1, tag.end() - 1))  # its attribute values
             continue
         if depth == 0:
             if closing or _within(code, tag.start()):

@@ -39,6 +39,15 @@ def presenter(*args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def export_one(root: Path, deck: str, source: str, text: str) -> Path:
+    """Export a deck of one ``source`` file holding ``text``; the site's folder."""
+    folder = root / "decks" / deck
+    folder.mkdir(parents=True)
+    (folder / source).write_text(text, encoding="utf-8")
+    presenter("export", str(folder), str(root / "site"))
+    return root / "site"
+
+
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_all(tmp_path_factory.mktemp("export") / "decks")
@@ -295,11 +304,7 @@ revealOptions:
 
 
 def test_the_menu_and_the_chalkboard_work_offline(decks: Path, offline: Offline) -> None:
-    folder = decks.parent / "drawing-decks" / "draw"
-    folder.mkdir(parents=True)
-    (folder / "slides.md").write_text(DRAWING_DECK, encoding="utf-8")
-    out = decks.parent / "drawing-site"
-    presenter("export", str(folder), str(out))
+    out = export_one(decks.parent / "drawing", "draw", "slides.md", DRAWING_DECK)
     page = offline.open(out / "draw" / "index.html")
     # What the plugins load by themselves: the menu's stylesheet and icons, the
     # chalkboard's sponge and chalk pictures.
@@ -336,11 +341,7 @@ Reveal.initialize({ katex: { local: '/vendor/katex' }, plugins: [RevealMath.KaTe
 def test_an_html_decks_math_from_this_server_works_in_the_export(
     decks: Path, offline: Offline
 ) -> None:
-    folder = decks.parent / "html-math-decks" / "area"
-    folder.mkdir(parents=True)
-    (folder / "index.html").write_text(HTML_MATH_DECK, encoding="utf-8")
-    out = decks.parent / "html-math-site"
-    presenter("export", str(folder), str(out))
+    out = export_one(decks.parent / "html-math", "area", "index.html", HTML_MATH_DECK)
     page = offline.open(out / "area" / "index.html")
     page.wait_for_function("document.querySelectorAll('.katex').length === 1", timeout=TIMEOUT_MS)
     assert offline.refused == [] and offline.failed == [] and offline.errors == []
